@@ -1,0 +1,55 @@
+/**
+ * What of a request may be kept: secrets are removed here, at capture, so nothing downstream
+ * (calls log, summaries, reports) can ever see them.
+ */
+
+/** Headers never kept: credentials, session tokens, customer-provided encryption keys. */
+const DROPPED_HEADERS = new Set([
+  'x-amz-security-token',
+  'cookie',
+  'proxy-authorization',
+  'x-amz-server-side-encryption-customer-key',
+  'x-amz-copy-source-server-side-encryption-customer-key',
+]);
+
+/** Query parameters never kept: presigned signatures and tokens (SigV4 and SigV2). */
+const DROPPED_QUERY = new Set(['x-amz-signature', 'x-amz-security-token', 'signature', 'securitytoken']);
+
+/** Keeps the SigV4 credential scope and signed headers of an Authorization header, never the signature. */
+export function sanitizeAuthorization(value: string): string {
+  if (value.startsWith('AWS4-')) return value.replace(/,?\s*Signature=[0-9a-fA-F]*/, '');
+  if (value.startsWith('AWS ')) return value.replace(/:.*$/, '');
+  return value.split(' ')[0] ?? '';
+}
+
+/** Lower-case header map from Node's raw header list, with secrets removed. */
+export function sanitizeHeaders(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (DROPPED_HEADERS.has(name)) continue;
+    const value =
+      name === 'authorization' ? sanitizeAuthorization(raw[i + 1] as string) : (raw[i + 1] as string);
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
+  }
+  return out;
+}
+
+export function sanitizeQuery(query: string): string {
+  if (query === '') return query;
+  const parts = query.split('&');
+  const kept = parts.filter((p) => {
+    const eq = p.indexOf('=');
+    const name = decodeURIComponentSafe(eq === -1 ? p : p.slice(0, eq)).toLowerCase();
+    return !DROPPED_QUERY.has(name);
+  });
+  return kept.length === parts.length ? query : kept.join('&');
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { type LoadedCa, leastprivHome, loadOrCreateCa } from '../capture/proxy/ca.js';
+import { type ProxyServer, startProxy, type TlsRejection, type Upstream } from '../capture/proxy/server.js';
+import { protocolStub } from '../capture/proxy/stub.js';
+import { LeafIssuer } from '../capture/proxy/x509.js';
+import { LeastprivError } from '../errors.js';
+import { Session } from '../index.js';
+import { callsToNdjson } from '../output/calls-log.js';
+import { type Format, parseFormat, renderPolicy } from '../output/policy.js';
+import { writeFileAtomic } from '../output/write.js';
+import { parseAccountId, parseSize } from './args.js';
+
+export interface CaptureValues {
+  output?: string | undefined;
+  format?: string | undefined;
+  calls?: string | undefined;
+  'account-id'?: string | undefined;
+  'wildcard-resources'?: boolean | undefined;
+  upstream?: string | undefined;
+  'upstream-ca'?: string | undefined;
+  'body-limit'?: string | undefined;
+}
+
+export interface Capture {
+  home: string;
+  ca: LoadedCa;
+  proxy: ProxyServer;
+  session: Session;
+  format: Format;
+  upstreamLabel: string;
+}
+
+export function parseUpstream(value: string | undefined): { upstream: Upstream; label: string } {
+  if (value === undefined || value === 'aws') return { upstream: { kind: 'aws' }, label: 'AWS' };
+  if (value === 'stub')
+    return { upstream: { kind: 'stub', respond: protocolStub }, label: 'local stub answers' };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new LeastprivError(
+      'usage',
+      `--upstream '${value}' is not a URL: use http://host:port of an AWS-compatible endpoint, 'stub' or 'aws'`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LeastprivError('usage', `--upstream '${value}' must be an http:// or https:// URL`);
+  }
+  return { upstream: { kind: 'url', url }, label: url.origin };
+}
+
+function readCaFile(path: string | undefined): string[] {
+  if (path === undefined) return [];
+  try {
+    return [readFileSync(path, 'utf8')];
+  } catch (err) {
+    throw new LeastprivError('bad-input', `--upstream-ca ${path}: ${(err as Error).message}`);
+  }
+}
+
+export async function startCapture(
+  values: CaptureValues,
+  listen: { host: string; port: number },
+  hooks: { onTlsReject?: (r: TlsRejection) => void; log?: (line: string) => void },
+): Promise<Capture> {
+  const format = parseFormat(values.format ?? 'json');
+  const accountId = parseAccountId(values['account-id']);
+  const bodyLimit = parseSize(values['body-limit'] ?? '1MiB', '--body-limit');
+  const { upstream, label } = parseUpstream(values.upstream);
+  const upstreamCa = readCaFile(values['upstream-ca']);
+  const home = leastprivHome();
+  let ca: LoadedCa;
+  try {
+    ca = loadOrCreateCa(home);
+  } catch (err) {
+    throw new LeastprivError('ca', (err as Error).message);
+  }
+  const leafs = new LeafIssuer(ca.certPem, ca.keyPem);
+  const session = new Session({ accountId, wildcardResources: values['wildcard-resources'] ?? false });
+  let proxy: ProxyServer;
+  try {
+    proxy = await startProxy({
+      host: listen.host,
+      port: listen.port,
+      leafs,
+      upstream,
+      bodyLimit,
+      upstreamCa,
+      onCall: (call) => session.add(call),
+      ...(hooks.onTlsReject ? { onTlsReject: hooks.onTlsReject } : {}),
+      ...(hooks.log ? { log: hooks.log } : {}),
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE' ? ': the port is taken, choose another with --port' : '';
+    throw new LeastprivError(
+      'listen',
+      `cannot listen on ${listen.host}:${listen.port}${hint} (${e.message})`,
+    );
+  }
+  return { home, ca, proxy, session, format, upstreamLabel: label };
+}
+
+/** Writes the policy (file or stdout) and the calls log. Returns what was written where. */
+export function writeOutputs(
+  capture: Capture,
+  values: CaptureValues,
+): { policy: string; calls: string | null } {
+  const policy = renderPolicy(capture.session.policy(), capture.format);
+  if (values.calls) writeFileAtomic(values.calls, callsToNdjson(capture.session.calls()));
+  if (values.output && values.output !== '-') {
+    writeFileAtomic(values.output, policy);
+    return { policy: values.output, calls: values.calls ?? null };
+  }
+  process.stdout.write(policy);
+  return { policy: 'stdout', calls: values.calls ?? null };
+}

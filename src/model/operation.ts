@@ -1,0 +1,45 @@
+/** The result of resolving an observed request: the API operation it called, or why not. */
+
+export const UNRESOLVED_REASONS = {
+  'not-aws-host': 'the host is not an AWS API endpoint',
+  'unknown-service': 'no AWS service matches the host and signature',
+  'unknown-operation': 'no operation of the service matches the request',
+  ambiguous: 'several operations match the request equally well',
+  'unparseable-body': 'the request body could not be parsed',
+  'no-mapping': 'the operation has no known IAM action',
+  'no-response': 'the request got no response',
+} as const;
+
+export type UnresolvedReason = keyof typeof UNRESOLVED_REASONS;
+
+export interface Operation {
+  provider: 'aws';
+  /** The API's service id as the SDKs name it, lower case (`s3`, `dynamodb`, `monitoring`...). */
+  service: string;
+  /** The operation name as in the API model (`ListObjectsV2`). */
+  operation: string;
+  region: string;
+  partition: string;
+  /** Account id the call acted in, or null when it could not be known. */
+  account: string | null;
+  /** Parameters by model member name. Values are strings, numbers, booleans, lists and maps. */
+  params: Record<string, unknown>;
+}
+
+export interface Resolved {
+  kind: 'resolved';
+  operation: Operation;
+}
+
+export interface Unresolved {
+  kind: 'unresolved';
+  reason: UnresolvedReason;
+  /** One line of detail for the summary. */
+  detail: string;
+  /** What is known so far (a service without an operation, say). */
+  service: string | null;
+  operation: string | null;
+  region: string | null;
+}
+
+export type Resolution = Resolved | Unresolved;

@@ -1,0 +1,30 @@
+/** IAM policy vocabulary shared by authorize, policy and output. */
+
+/** `{ StringEquals: { 'iam:PassedToService': ['lambda.amazonaws.com'] } }` */
+export type ConditionBlock = Record<string, Record<string, string[]>>;
+
+/** One permission a call needs. */
+export interface Requirement {
+  /** `service:Action`, exactly as in the Service Authorization Reference. */
+  action: string;
+  /** Resource ARNs (or `*`). */
+  resources: string[];
+  conditions: ConditionBlock | null;
+  /** Why the call needs it (for `--explain` and reports). */
+  why: string;
+}
+
+export interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: ConditionBlock;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Statement[];
+}
