@@ -3,21 +3,20 @@
  * The CLI is a thin layer over this; everything here returns data.
  */
 import { authorizeAws } from './authorize/aws/index.js';
-import type {
-  CallRecord,
-  ObservedCall,
-  PolicyDocument,
-  Requirement,
-  Statement,
-  UnresolvedReason,
-} from './model/index.js';
-import { type ResolveContext, resolveAws } from './resolve/aws/index.js';
+import { type StubResponse, stubResponse } from './catalog/stub-responses.js';
+import type { CallRecord, ObservedCall, Requirement, UnresolvedReason } from './model/index.js';
+import { type BuiltPolicy, buildPolicy } from './policy/index.js';
+import { learnAccount, type ResolveContext, resolveAws } from './resolve/aws/index.js';
 
 export interface SessionOptions {
   /** `--account-id`: the account every call acted in, when known. */
   accountId: string | null;
   /** `--wildcard-resources`: every statement on "*". */
   wildcardResources: boolean;
+  /** Add `aws:RequestedRegion` with the regions the calls used. */
+  requestedRegions?: boolean;
+  /** Collapse more than this many sibling ARNs into one wildcard (0: never). */
+  compactThreshold?: number;
 }
 
 /** Error codes that mean the caller lacked a permission. */
@@ -40,6 +39,8 @@ export interface SessionSummary {
   failed: number;
   actions: number;
   statements: number;
+  /** Widened resources, split documents: what a reviewer should know. */
+  warnings: string[];
 }
 
 interface Entry {
@@ -50,6 +51,7 @@ interface Entry {
 /** Everything one capture learned, in arrival order. */
 export class Session {
   private readonly records: CallRecord[] = [];
+  private readonly byId = new Map<number, CallRecord>();
   private readonly entries = new Map<string, Entry>();
   private readonly ctx: ResolveContext;
   private readonly permissionless = new Set<string>();
@@ -57,6 +59,7 @@ export class Session {
   private readonly denied: SessionSummary['denied'] = [];
   private failed = 0;
   private version = 0;
+  private built: { version: number; policy: BuiltPolicy } | null = null;
 
   constructor(private readonly options: SessionOptions) {
     this.ctx = { accountId: options.accountId, learnedAccount: null };
@@ -80,6 +83,7 @@ export class Session {
     };
     const trace = { host: call.host, method: call.method, path: call.path };
     const resolution = resolveAws(call, this.ctx);
+    if (this.ctx.learnedAccount === null) this.ctx.learnedAccount = learnAccount(call, resolution);
     let record: CallRecord;
     if (resolution.kind === 'unresolved') {
       this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
@@ -120,6 +124,7 @@ export class Session {
     }
     if (resolution.kind === 'unresolved' && call.response === null) record.unresolved ??= 'no-response';
     this.records.push(record);
+    this.byId.set(call.id, record);
     return record;
   }
 
@@ -127,8 +132,27 @@ export class Session {
     return this.records;
   }
 
-  policy(): PolicyDocument[] {
-    return [provisionalPolicy([...this.entries.values()], this.options.wildcardResources)];
+  /** The policy for everything added so far, with the calls behind each statement. */
+  policy(): BuiltPolicy {
+    if (this.built?.version !== this.version) {
+      const policy = buildPolicy([...this.entries.values()], {
+        wildcardResources: this.options.wildcardResources,
+        requestedRegions: this.options.requestedRegions ?? false,
+        compactThreshold: this.options.compactThreshold ?? 0,
+      });
+      this.built = { version: this.version, policy };
+    }
+    return this.built.policy;
+  }
+
+  /** A minimal success answer for `--upstream stub`, shaped for the call's operation. */
+  stub(call: ObservedCall): StubResponse {
+    return stubResponse(resolveAws(call, this.ctx), call);
+  }
+
+  /** The record of the call with this id. */
+  call(id: number): CallRecord | undefined {
+    return this.byId.get(id);
   }
 
   summary(): SessionSummary {
@@ -137,7 +161,8 @@ export class Session {
       const s = r.service ?? '(unknown)';
       services.set(s, (services.get(s) ?? 0) + 1);
     }
-    const docs = this.policy();
+    const built = this.policy();
+    const docs = built.documents;
     const actions = new Set(docs.flatMap((d) => d.Statement.flatMap((s) => toList(s.Action))));
     return {
       calls: this.records.length,
@@ -148,6 +173,7 @@ export class Session {
       failed: this.failed,
       actions: actions.size,
       statements: docs.reduce((n, d) => n + d.Statement.length, 0),
+      warnings: built.warnings,
     };
   }
 
@@ -168,25 +194,4 @@ export class Session {
 
 function toList(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
-
-/** Statements grouped by resource set; actions and resources sorted. */
-function provisionalPolicy(entries: Entry[], wildcard: boolean): PolicyDocument {
-  const byResources = new Map<string, Set<string>>();
-  for (const e of entries) {
-    for (const r of e.requirements) {
-      const key = wildcard ? '*' : [...r.resources].sort().join('\n');
-      const set = byResources.get(key) ?? new Set<string>();
-      set.add(r.action);
-      byResources.set(key, set);
-    }
-  }
-  const statements: Statement[] = [...byResources]
-    .map(([key, actions]) => ({
-      Effect: 'Allow' as const,
-      Action: [...actions].sort(),
-      Resource: key.split('\n'),
-    }))
-    .sort((a, b) => (a.Action[0] ?? '').localeCompare(b.Action[0] ?? ''));
-  return { Version: '2012-10-17', Statement: statements };
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type LoadedCa, leastprivHome, loadOrCreateCa } from '../capture/proxy/ca.js';
 import { type ProxyServer, startProxy, type TlsRejection, type Upstream } from '../capture/proxy/server.js';
-import { protocolStub } from '../capture/proxy/stub.js';
 import { LeafIssuer } from '../capture/proxy/x509.js';
 import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
@@ -30,10 +29,14 @@ export interface Capture {
   upstreamLabel: string;
 }
 
-export function parseUpstream(value: string | undefined): { upstream: Upstream; label: string } {
+export function parseUpstream(
+  value: string | undefined,
+  session: Session,
+): { upstream: Upstream; label: string } {
   if (value === undefined || value === 'aws') return { upstream: { kind: 'aws' }, label: 'AWS' };
-  if (value === 'stub')
-    return { upstream: { kind: 'stub', respond: protocolStub }, label: 'local stub answers' };
+  if (value === 'stub') {
+    return { upstream: { kind: 'stub', respond: (call) => session.stub(call) }, label: 'local stub answers' };
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -66,7 +69,6 @@ export async function startCapture(
   const format = parseFormat(values.format ?? 'json');
   const accountId = parseAccountId(values['account-id']);
   const bodyLimit = parseSize(values['body-limit'] ?? '1MiB', '--body-limit');
-  const { upstream, label } = parseUpstream(values.upstream);
   const upstreamCa = readCaFile(values['upstream-ca']);
   const home = leastprivHome();
   let ca: LoadedCa;
@@ -77,6 +79,7 @@ export async function startCapture(
   }
   const leafs = new LeafIssuer(ca.certPem, ca.keyPem);
   const session = new Session({ accountId, wildcardResources: values['wildcard-resources'] ?? false });
+  const { upstream, label } = parseUpstream(values.upstream, session);
   let proxy: ProxyServer;
   try {
     proxy = await startProxy({
@@ -106,7 +109,7 @@ export function writeOutputs(
   capture: Capture,
   values: CaptureValues,
 ): { policy: string; calls: string | null } {
-  const policy = renderPolicy(capture.session.policy(), capture.format);
+  const policy = renderPolicy(capture.session.policy().documents, capture.format);
   if (values.calls) writeFileAtomic(values.calls, callsToNdjson(capture.session.calls()));
   if (values.output && values.output !== '-') {
     writeFileAtomic(values.output, policy);

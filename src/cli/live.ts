@@ -26,7 +26,7 @@ export class LivePolicy {
     if (this.session.revision === this.shown) return;
     this.shown = this.session.revision;
     const rows = this.out.rows ?? 40;
-    const body = renderPolicy(this.session.policy(), 'json').trimEnd().split('\n');
+    const body = renderPolicy(this.session.policy().documents, 'json').trimEnd().split('\n');
     const room = Math.max(5, rows - 4);
     const shown =
       body.length > room ? [...body.slice(0, room - 1), `  … ${body.length - room + 1} more lines`] : body;

@@ -24,6 +24,12 @@ export interface Operation {
   account: string | null;
   /** Parameters by model member name. Values are strings, numbers, booleans, lists and maps. */
   params: Record<string, unknown>;
+  /** Wire protocol of the request (`json`, `query`, `ec2`, `rest-json`, `rest-xml`, `rpcv2-cbor`). */
+  protocol?: string;
+  /** SigV4 signing name of the request when it differs from the service's own (`s3express`). */
+  signingName?: string;
+  /** Why some parameters are missing (a truncated or unparseable body). */
+  warnings?: string[];
 }
 
 export interface Resolved {

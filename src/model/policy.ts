@@ -12,6 +12,13 @@ export interface Requirement {
   conditions: ConditionBlock | null;
   /** Why the call needs it (for `--explain` and reports). */
   why: string;
+  /**
+   * Set when some part of a resource could not be known from the call and was widened to `*`
+   * (a resource id assigned at creation, an unknown account): says what was widened.
+   */
+  approximate?: string;
+  /** The region the call was made in (for `aws:RequestedRegion`). */
+  region?: string;
 }
 
 export interface Statement {

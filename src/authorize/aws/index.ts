@@ -1,9 +1,234 @@
-import type { Operation, Requirement } from '../../model/index.js';
+/**
+ * Authorize: the IAM permissions an AWS operation needs. Pure: reads the Service Authorization
+ * Reference and the curated rules through the catalog, nothing else.
+ *
+ * By default an operation needs the action of the same name in its service's IAM prefix; the
+ * curated rules rename actions, add dependent actions (with the conditions that held), mark
+ * operations that need no permission, and point at strategies for the rest.
+ */
+import { type ActionSpec, operationRule, serviceRule, serviceWideRules } from '../../catalog/rules.js';
+import { sarAction, sarActionByQualifiedName, sarPrefixForService } from '../../catalog/sar.js';
+import type { ConditionBlock, Operation, Requirement } from '../../model/index.js';
+import { type Derived, derive } from './derive.js';
+import { HANDLERS, type ScopedSpec } from './handlers.js';
+import { arnParams, eachScopes, present, readPath, type Scope, strings } from './params.js';
+import { fillResources } from './resources.js';
+
+export { partiqlTarget } from './handlers.js';
+
+/** The IAM prefix for an operation's service, or null when the reference has none. */
+export function iamPrefix(service: string): string | null {
+  return serviceRule(service)?.prefix ?? sarPrefixForService(service);
+}
+
+interface Context {
+  op: Operation;
+  prefix: string;
+  derived: Map<string, Derived>;
+  aliases: Record<string, string> | undefined;
+  arns: string[];
+}
+
+function derivedFor(ctx: Context, prefix: string): Derived {
+  let d = ctx.derived.get(prefix);
+  if (!d) {
+    d = prefix === ctx.prefix ? derive(prefix, ctx.op) : {};
+    ctx.derived.set(prefix, d);
+  }
+  return d;
+}
+
+const TEMPLATE = /\$\{([^}]+)\}/g;
+
+/** Condition values with `${...}` filled; null when a value's parameter is absent. */
+function fillValue(ctx: Context, scope: Scope, value: string): string[] | null {
+  const names = [...value.matchAll(TEMPLATE)].map((m) => m[1] ?? '');
+  if (names.length === 0) return [value];
+  if (names.length === 1 && value === `\${${names[0]}}`) {
+    const v = builtin(ctx, names[0] ?? '') ?? strings(readPath(scope, names[0] ?? ''));
+    const list = typeof v === 'string' ? [v] : v;
+    return list.length ? list : null;
+  }
+  let missing = false;
+  const out = value.replace(TEMPLATE, (_, name: string) => {
+    const v = builtin(ctx, name) ?? strings(readPath(scope, name))[0];
+    if (v === undefined) missing = true;
+    return v ?? '';
+  });
+  return missing ? null : [out];
+}
+
+function builtin(ctx: Context, name: string): string | undefined {
+  switch (name) {
+    case 'Region':
+      return ctx.op.region;
+    case 'Partition':
+      return ctx.op.partition;
+    case 'Account':
+      return ctx.op.account ?? undefined;
+    case 'Operation':
+      return ctx.op.operation;
+    default:
+      return undefined;
+  }
+}
+
+function conditionsFor(ctx: Context, scope: Scope, block: ConditionBlock | undefined): ConditionBlock | null {
+  if (!block) return null;
+  const out: ConditionBlock = {};
+  for (const [operator, keys] of Object.entries(block)) {
+    for (const [key, values] of Object.entries(keys)) {
+      const filled = new Set<string>();
+      let ok = true;
+      for (const v of values) {
+        const f = fillValue(ctx, scope, v);
+        if (!f) ok = false;
+        else for (const x of f) filled.add(x);
+      }
+      if (!ok || filled.size === 0) continue;
+      out[operator] ??= {};
+      (out[operator] as Record<string, string[]>)[key] = [...filled].sort();
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+function lookup(ctx: Context, scope: Scope, path: string): unknown {
+  return path.startsWith('$') ? derivedFor(ctx, ctx.prefix)[path.slice(1)] : readPath(scope, path);
+}
+
+function applies(ctx: Context, scope: Scope, spec: ActionSpec): boolean {
+  for (const p of spec.if ?? []) if (!present(lookup(ctx, scope, p))) return false;
+  for (const p of spec.unless ?? []) if (present(lookup(ctx, scope, p))) return false;
+  return true;
+}
+
+function resolveSpec(
+  ctx: Context,
+  spec: ActionSpec,
+  scope: Scope,
+  generic: boolean,
+  out: Requirement[],
+): boolean {
+  const scopes = spec.each ? eachScopes(scope, spec.each) : [scope];
+  for (const s of scopes) {
+    if (!applies(ctx, s, spec)) continue;
+    const action = sarActionByQualifiedName(spec.action);
+    if (!action)
+      throw new Error(`curated rule names ${spec.action}, which the Service Authorization Reference lacks`);
+    const own = action.prefix === ctx.prefix;
+    const explicit = spec.arn ? strings(readPath(s, spec.arn)).filter((a) => a.startsWith('arn:')) : [];
+    const filled = fillResources({
+      op: ctx.op,
+      action,
+      scope: s,
+      derived: derivedFor(ctx, action.prefix),
+      bind: spec.bind,
+      aliases: own ? ctx.aliases : serviceRule(action.prefix)?.aliases,
+      arns: generic && own ? [...explicit, ...ctx.arns] : explicit,
+      generic: generic && own,
+      only: spec.resourceTypes,
+    });
+    const req: Requirement = {
+      action: `${action.prefix}:${action.name}`,
+      resources: filled.resources,
+      conditions: conditionsFor(ctx, s, spec.conditions),
+      why: spec.why
+        ? `${ctx.op.service}:${ctx.op.operation} (${spec.why})`
+        : `${ctx.op.service}:${ctx.op.operation}`,
+      region: ctx.op.region,
+    };
+    if (filled.approximate.length) req.approximate = filled.approximate.join('; ');
+    out.push(req);
+  }
+  return true;
+}
+
+/** Requirements with the same action, conditions and reason become one, resources united. */
+function mergeRequirements(list: Requirement[]): Requirement[] {
+  const byKey = new Map<string, Requirement>();
+  for (const r of list) {
+    const key = `${r.action}\u0000${JSON.stringify(r.conditions)}\u0000${r.why}`;
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, { ...r, resources: [...r.resources] });
+      continue;
+    }
+    prev.resources = [...new Set([...prev.resources, ...r.resources])].sort();
+    if (r.approximate && prev.approximate !== r.approximate) {
+      prev.approximate = prev.approximate ? `${prev.approximate}; ${r.approximate}` : r.approximate;
+    }
+  }
+  for (const r of byKey.values()) if (r.resources.includes('*')) r.resources = ['*'];
+  return [...byKey.values()];
+}
+
+const MEMO_LIMIT = 20_000;
+const memo = new Map<string, readonly Requirement[] | null>();
 
 /**
  * The permissions an operation needs. Null when the operation has no known mapping;
- * an empty list when it needs no permission at all.
+ * an empty list when it needs no permission at all. The requirements are frozen: a recorded
+ * run repeats the same calls many times, and equal operations share their answer.
  */
 export function authorizeAws(op: Operation): Requirement[] | null {
-  return [{ action: `${op.service}:${op.operation}`, resources: ['*'], conditions: null, why: op.operation }];
+  const key = `${op.service}\u0000${op.operation}\u0000${op.region}\u0000${op.partition}\u0000${op.account}\u0000${JSON.stringify(op.params)}`;
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    const fresh = authorizeUncached(op);
+    hit =
+      fresh === null
+        ? null
+        : Object.freeze(
+            fresh.map((r) => Object.freeze({ ...r, resources: Object.freeze(r.resources) as string[] })),
+          );
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, hit);
+  }
+  return hit === null ? null : [...hit];
+}
+
+function authorizeUncached(op: Operation): Requirement[] | null {
+  const prefix = iamPrefix(op.service);
+  if (!prefix) return null;
+  const rule = operationRule(op.service, op.operation);
+  if (rule?.permissionless) return [];
+  const handlerName = rule ? rule.handler : serviceRule(op.service)?.handler;
+  const ctx: Context = {
+    op,
+    prefix,
+    derived: new Map(),
+    aliases: serviceRule(op.service)?.aliases,
+    arns: arnParams(op.params),
+  };
+  const scope: Scope = { params: op.params };
+  const out: Requirement[] = [];
+  const handled: ScopedSpec[] = [];
+  if (handlerName) {
+    const handler = HANDLERS[handlerName];
+    if (!handler)
+      throw new Error(`curated rule for ${op.service}:${op.operation} names unknown handler ${handlerName}`);
+    const result = handler(op);
+    for (const d of result.direct) out.push({ ...d, region: op.region });
+    handled.push(...result.specs);
+    if (result.direct.length === 0 && result.specs.length === 0 && !rule?.actions) return null;
+  }
+  if (rule?.actions) {
+    for (const spec of rule.actions) resolveSpec(ctx, spec, scope, true, out);
+  } else if (!handlerName) {
+    const action = sarAction(prefix, op.operation);
+    if (!action) return null;
+    resolveSpec(ctx, { action: `${prefix}:${action.name}` }, scope, true, out);
+  }
+  for (const { spec, scope: s } of handled) resolveSpec(ctx, spec, { ...s, params: s.params }, false, out);
+  for (const spec of rule?.also ?? []) resolveSpec(ctx, spec, scope, false, out);
+  for (const wide of serviceWideRules(op.service)) {
+    if (wide.handler) {
+      const handler = HANDLERS[wide.handler];
+      if (!handler) throw new Error(`curated rule ${op.service}:* names unknown handler ${wide.handler}`);
+      for (const { spec, scope: s } of handler(op).specs) resolveSpec(ctx, spec, s, false, out);
+    }
+    for (const spec of wide.also ?? []) resolveSpec(ctx, spec, scope, false, out);
+  }
+  return mergeRequirements(out);
 }

@@ -79,7 +79,11 @@ function systemRoots(extra: string[]): string[] {
 export class Interceptor {
   inflight = 0;
   private seq = 0;
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  private readonly httpAgent = new http.Agent({
+    keepAlive: true,
+    maxSockets: Number.POSITIVE_INFINITY,
+    noDelay: true,
+  } as http.AgentOptions);
   private readonly httpsAgent: https.Agent;
 
   constructor(
@@ -89,12 +93,15 @@ export class Interceptor {
     private readonly sink: CallSink,
     private readonly log: (line: string) => void,
   ) {
+    // One secure context built once: passing `ca` itself would make the agent re-join
+    // hundreds of roots into its connection-pool key on every request.
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: Number.POSITIVE_INFINITY,
-      ca: systemRoots(upstreamCa),
+      secureContext: tls.createSecureContext({ ca: systemRoots(upstreamCa) }),
       rejectUnauthorized: true,
-    });
+      noDelay: true,
+    } as https.AgentOptions);
   }
 
   close(): void {

@@ -52,6 +52,7 @@ export interface ProxyServer {
 }
 
 const SERVER_OPTIONS: http.ServerOptions = {
+  noDelay: true,
   requestTimeout: 0,
   headersTimeout: 120_000,
   keepAliveTimeout: 65_000,
@@ -62,6 +63,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
   const log = opts.log ?? (() => {});
   const interceptor = new Interceptor(opts.upstream, opts.bodyLimit, opts.upstreamCa ?? [], opts.onCall, log);
   const targets = new WeakMap<net.Socket, ConnTarget>();
+  /** Intercepted connections that carried at least one request. */
+  const served = new WeakSet<net.Socket>();
+  let closing = false;
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
     sockets.add(s);
@@ -71,6 +75,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
   // Requests inside intercepted TLS connections.
   const inner = http.createServer(SERVER_OPTIONS, (req, res) => {
     const target = targets.get(req.socket);
+    served.add(req.socket);
     if (!target) {
       res.writeHead(500).end();
       return;
@@ -100,20 +105,34 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
         }
       },
     });
+    let secureAt = 0;
+    let reported = false;
+    const reject = (alert: string) => {
+      if (reported || closing) return;
+      reported = true;
+      opts.onTlsReject?.({ host: servername ?? hostHint ?? '?', alert, userAgent });
+    };
     tlsSocket.once('secure', () => {
       if (!servername) {
         tlsSocket.destroy();
         return;
       }
+      secureAt = Date.now();
       targets.set(tlsSocket, { scheme: 'https', host: servername, port });
       inner.emit('connection', tlsSocket);
     });
+    // Clients that check the certificate after the handshake (Node.js) send no alert: they
+    // hang up once our certificate arrived and before their first request.
+    const hungUp = () => {
+      const early = secureAt === 0 ? servername !== null : Date.now() - secureAt < 2000;
+      if (early && !served.has(tlsSocket)) reject('hung up right after the handshake');
+    };
+    tlsSocket.once('end', hungUp);
+    tlsSocket.once('close', hungUp);
     tlsSocket.on('error', (err: NodeJS.ErrnoException) => {
       const alert = alertOf(err);
-      if (alert && !tlsSocket.encrypted) log(`tls: ${servername ?? '?'}: ${err.message}`);
-      if (alert && opts.onTlsReject)
-        opts.onTlsReject({ host: servername ?? hostHint ?? '?', alert, userAgent });
-      else if (!alert) log(`tls: ${servername ?? hostHint ?? '?'}: ${err.message}`);
+      if (alert) reject(alert);
+      else if (err.code !== 'ECONNRESET') log(`tls: ${servername ?? hostHint ?? '?'}: ${err.message}`);
       tlsSocket.destroy();
     });
   };
@@ -174,7 +193,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
   });
 
   // Direct TLS: clients that dial the proxy with TLS and name the host by SNI.
-  const direct = net.createServer((socket) => {
+  const direct = net.createServer({ noDelay: true }, (socket) => {
     socket.on('error', () => socket.destroy());
     interceptTls(socket, null, 443, null);
   });
@@ -192,6 +211,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
     directPort,
     inflight: () => interceptor.inflight,
     async close(graceMs = 2000) {
+      closing = true;
       front.close();
       direct.close();
       const deadline = Date.now() + graceMs;

@@ -1,0 +1,149 @@
+/**
+ * Strategies for operations whose permissions depend on the request in ways a rule table
+ * cannot express: PartiQL statements, API Gateway's HTTP-verb actions, EC2 tags on create.
+ */
+import type { ActionSpec } from '../../catalog/rules.js';
+import { sarRestPaths } from '../../catalog/sar.js';
+import type { Operation, Requirement } from '../../model/index.js';
+import { readPath, type Scope, strings } from './params.js';
+
+export interface ScopedSpec {
+  spec: ActionSpec;
+  scope: Scope;
+}
+
+export interface HandlerOutput {
+  /** Actions to resolve like rule actions. */
+  specs: ScopedSpec[];
+  /** Requirements whose resources the handler computed itself. */
+  direct: Requirement[];
+}
+
+export type Handler = (op: Operation) => HandlerOutput;
+
+const PARTIQL_VERB: Record<string, string> = {
+  SELECT: 'dynamodb:PartiQLSelect',
+  INSERT: 'dynamodb:PartiQLInsert',
+  UPDATE: 'dynamodb:PartiQLUpdate',
+  DELETE: 'dynamodb:PartiQLDelete',
+  EXISTS: 'dynamodb:PartiQLSelect',
+};
+
+const IDENT = '(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_.-]*))';
+const TARGET = new RegExp(
+  String.raw`^\s*(SELECT\b[\s\S]*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+${IDENT}(?:\s*\.\s*${IDENT})?`,
+  'i',
+);
+
+/** The action, table and index a PartiQL statement addresses. */
+export function partiqlTarget(
+  statement: string,
+): { action: string; table: string; index: string | null } | null {
+  const m = TARGET.exec(statement);
+  if (!m) return null;
+  const verb = (m[1] ?? '').trim().split(/\s+/)[0]?.toUpperCase() ?? '';
+  const action = PARTIQL_VERB[verb];
+  const table = (m[2] ?? m[3] ?? '').replace(/""/g, '"');
+  const index = m[4] ?? m[5] ?? null;
+  if (!action || !table) return null;
+  return { action, table, index: index ? index.replace(/""/g, '"') : null };
+}
+
+function partiql(op: Operation): HandlerOutput {
+  const statements: string[] = [];
+  for (const path of ['Statement', 'Statements', 'TransactStatements']) {
+    const v = readPath({ params: op.params }, path);
+    if (typeof v === 'string') statements.push(v);
+    else if (Array.isArray(v)) {
+      for (const s of v) {
+        if (s && typeof s === 'object' && typeof (s as { Statement?: unknown }).Statement === 'string') {
+          statements.push((s as { Statement: string }).Statement);
+        }
+      }
+    }
+  }
+  const specs: ScopedSpec[] = [];
+  for (const statement of statements) {
+    const t = partiqlTarget(statement);
+    if (!t) continue;
+    const element = { TableName: t.table, IndexName: t.index };
+    specs.push({
+      spec: {
+        action: t.action,
+        bind: { TableName: '@.TableName', IndexName: '@.IndexName' },
+        resourceTypes: t.index ? ['index'] : ['table'],
+      },
+      scope: { params: {}, element },
+    });
+  }
+  return { specs, direct: [] };
+}
+
+/** API Gateway management: the HTTP method on the resource path, as `apigateway:<METHOD>`. */
+function apigateway(op: Operation): HandlerOutput {
+  const variants = sarRestPaths('apigateway', op.operation);
+  const scope: Scope = { params: op.params };
+  let best: { method: string; path: string; missing: number } | null = null;
+  for (const [method, template] of variants) {
+    let missing = 0;
+    const path = template.replace(/^\/v2(?=\/)/, '').replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const v = strings(readPath(scope, name))[0];
+      if (v === undefined) missing++;
+      return v === undefined ? '*' : encodePathPart(v);
+    });
+    if (!best || missing < best.missing) best = { method, path, missing };
+  }
+  if (!best) return { specs: [], direct: [] };
+  const arn = `arn:${op.partition}:apigateway:${op.region}::${best.path}`;
+  const requirement: Requirement = {
+    action: `apigateway:${best.method}`,
+    resources: [arn],
+    conditions: null,
+    why: `${op.service}:${op.operation}`,
+  };
+  if (best.missing) requirement.approximate = `apigateway:${best.method}: path parameters unknown, used *`;
+  return { specs: [], direct: [requirement] };
+}
+
+function encodePathPart(v: string): string {
+  return v.replace(/[^A-Za-z0-9._~!$&'()*+,;=:@-]/g, (c) => encodeURIComponent(c));
+}
+
+/** EC2 resource type names in TagSpecifications that differ from the reference's type names. */
+const EC2_TAG_TYPES: Record<string, string> = {
+  'vpc-endpoint': 'vpc-endpoint',
+  'elastic-ip': 'elastic-ip',
+  image: 'image',
+};
+
+/** ec2:CreateTags for each resource type tagged at creation, with `ec2:CreateAction`. */
+function ec2Tags(op: Operation): HandlerOutput {
+  const specs =
+    readPath({ params: op.params }, 'TagSpecifications') ??
+    readPath({ params: op.params }, 'TagSpecification');
+  if (!Array.isArray(specs)) return { specs: [], direct: [] };
+  const out: ScopedSpec[] = [];
+  const types = new Set<string>();
+  for (const s of specs) {
+    const t = s && typeof s === 'object' ? (s as { ResourceType?: unknown }).ResourceType : undefined;
+    if (typeof t === 'string') types.add(EC2_TAG_TYPES[t] ?? t);
+  }
+  for (const t of [...types].sort()) {
+    out.push({
+      spec: {
+        action: 'ec2:CreateTags',
+        resourceTypes: [t],
+        conditions: { StringEquals: { 'ec2:CreateAction': [op.operation] } },
+        why: `tags sent with ${op.operation}`,
+      },
+      scope: { params: {} },
+    });
+  }
+  return { specs: out, direct: [] };
+}
+
+export const HANDLERS: Record<string, Handler> = {
+  partiql,
+  apigateway,
+  'ec2-tags': ec2Tags,
+};

@@ -1,0 +1,232 @@
+/**
+ * Resource ARNs for one action of one call: each resource type's ARN format from the Service
+ * Authorization Reference, filled from the call's parameters. A part that cannot be filled
+ * becomes `*` (the narrowest valid wildcard) and is reported as approximate.
+ */
+import {
+  compileArnFormat,
+  resourceTypeOfArn,
+  type SarAction,
+  type SarResourceType,
+  sarResourceType,
+} from '../../catalog/sar.js';
+import type { Operation } from '../../model/index.js';
+import type { Derived } from './derive.js';
+import { readPath, type Scope, strings, topLevel } from './params.js';
+
+export interface FillInput {
+  op: Operation;
+  action: SarAction;
+  scope: Scope;
+  derived: Derived;
+  /** ARN variable -> parameter path, `$Derived` variable, or `=literal`. */
+  bind: Record<string, string> | undefined;
+  /** Per-service ARN variable aliases from the rules. */
+  aliases: Record<string, string> | undefined;
+  /** ARNs the call names explicitly (a parameter that already is an ARN). */
+  arns: string[];
+  /** Fill variables from same-named parameters (off for dependent actions of another service). */
+  generic: boolean;
+  /** Only these resource types. */
+  only: string[] | undefined;
+}
+
+export interface Filled {
+  resources: string[];
+  /** What had to be widened, one phrase per gap. */
+  approximate: string[];
+}
+
+const GLOBAL_VARS = new Set(['Partition', 'Region', 'Account']);
+const MAX_ARNS = 1000;
+
+type Values = string[] | null | undefined;
+
+function fromPath(input: FillInput, path: string): Values {
+  if (path.startsWith('=')) return [path.slice(1)];
+  if (path.startsWith('$')) return input.derived[path.slice(1)];
+  const v = strings(readPath(input.scope, path));
+  return v.length ? v : undefined;
+}
+
+function variable(input: FillInput, name: string): Values {
+  const bound = input.bind?.[name];
+  if (bound !== undefined) {
+    const v = fromPath(input, bound);
+    if (v !== undefined) return v;
+  }
+  if (Object.hasOwn(input.derived, name)) return input.derived[name];
+  if (input.generic) {
+    const exact = strings(topLevel(input.op.params, name));
+    if (exact.length) return exact;
+  }
+  const alias = input.aliases?.[name];
+  if (alias !== undefined) {
+    const v = fromPath(input, alias);
+    if (v !== undefined) return v;
+  }
+  if (input.generic) {
+    const plural = strings(topLevel(input.op.params, `${name}s`));
+    if (plural.length) return plural;
+  }
+  return undefined;
+}
+
+function globalVar(input: FillInput, name: string): string | null {
+  const bound = input.bind?.[name];
+  const alias = input.aliases?.[name];
+  const v =
+    (bound !== undefined ? fromPath(input, bound) : undefined) ??
+    input.derived[name] ??
+    (alias !== undefined ? fromPath(input, alias) : undefined);
+  if (v?.[0] !== undefined) return v[0];
+  if (name === 'Partition') return input.op.partition;
+  if (name === 'Region') return input.op.region;
+  return input.op.account;
+}
+
+interface TypeFill {
+  arns: string[];
+  filled: number;
+  /** Names of the resource-specific variables that were filled. */
+  names: string[];
+  missing: string[];
+  applicable: boolean;
+}
+
+/** The last name in an ARN's resource part (`cluster/prod` -> `prod`). */
+function lastSegment(arn: string): string {
+  const parts = arn.split(/[:/]/);
+  return parts[parts.length - 1] ?? arn;
+}
+
+/** KMS key ids from key ids or ARNs; an alias does not say which key it points to. */
+function keyIds(values: string[]): string[] | undefined {
+  const ids = values.filter((v) => !v.includes('alias/')).map((v) => (v.startsWith('key/') ? v.slice(4) : v));
+  return ids.length ? ids : undefined;
+}
+
+function fillFormat(input: FillInput, format: string): TypeFill {
+  const compiled = compileArnFormat(format);
+  const values = new Map<string, string[]>();
+  const missing: string[] = [];
+  const names: string[] = [];
+  let filled = 0;
+  for (const name of compiled.variables) {
+    if (values.has(name)) continue;
+    if (GLOBAL_VARS.has(name)) {
+      const v = globalVar(input, name);
+      if (v === null) missing.push(name);
+      values.set(name, [v ?? '*']);
+      continue;
+    }
+    const raw = variable(input, name);
+    if (raw === null) return { arns: [], filled: 0, names: [], missing: [], applicable: false };
+    const v = raw && name === 'KeyId' ? keyIds(raw) : raw;
+    if (v === undefined) {
+      missing.push(name);
+      values.set(name, ['*']);
+      continue;
+    }
+    filled++;
+    names.push(name);
+    // A value that already is an ARN of this type stands for the whole resource.
+    const own = v.filter((s) => s.startsWith('arn:') && compiled.regex.test(s));
+    if (own.length && compiled.variables.filter((n) => !GLOBAL_VARS.has(n)).length === 1) {
+      return { arns: own, filled, names, missing: [], applicable: true };
+    }
+    values.set(
+      name,
+      v.map((s) => (s.startsWith('arn:') ? lastSegment(s) : s)),
+    );
+  }
+  let arns = [''];
+  let last = 0;
+  for (const m of format.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)) {
+    const literal = format.slice(last, m.index);
+    const vs = values.get(m[1] ?? '') ?? ['*'];
+    const next: string[] = [];
+    for (const a of arns) for (const v of vs) if (next.length < MAX_ARNS) next.push(a + literal + v);
+    arns = next;
+    last = m.index + m[0].length;
+  }
+  const tail = format.slice(last);
+  arns = arns.map((a) => (a + tail).replace(/\*+/g, '*'));
+  return {
+    arns,
+    filled,
+    names,
+    missing: missing.filter((n) => !GLOBAL_VARS.has(n) || n === 'Account'),
+    applicable: true,
+  };
+}
+
+function fillType(input: FillInput, type: SarResourceType): TypeFill {
+  let best: TypeFill | null = null;
+  for (const format of type.arns) {
+    const f = fillFormat(input, format);
+    if (!f.applicable) continue;
+    if (!best || f.filled - f.missing.length > best.filled - best.missing.length) best = f;
+  }
+  return best ?? { arns: [], filled: 0, names: [], missing: [], applicable: false };
+}
+
+function describe(action: SarAction, type: SarResourceType, missing: string[]): string {
+  return `${action.prefix}:${action.name} on ${type.name}: ${missing.join(', ')} unknown, used *`;
+}
+
+export function fillResources(input: FillInput): Filled {
+  const { action } = input;
+  const refs = action.resourceTypes.filter((r) => !input.only || input.only.includes(r.name));
+  if (refs.length === 0) return { resources: ['*'], approximate: [] };
+  const byArn = new Map<string, string[]>();
+  for (const arn of input.arns) {
+    const type = resourceTypeOfArn(action, arn);
+    if (!type) continue;
+    // An ARN the call names explicitly is used as is, even of a type outside `only`.
+    if (!refs.some((r) => r.name === type.name)) {
+      if (input.only) return { resources: [arn], approximate: [] };
+      continue;
+    }
+    const list = byArn.get(type.name) ?? [];
+    list.push(arn);
+    byArn.set(type.name, list);
+  }
+  const out = new Set<string>();
+  const approximate: string[] = [];
+  const wildcards: { type: SarResourceType; fill: TypeFill }[] = [];
+  const filled: { type: SarResourceType; fill: TypeFill }[] = [];
+  let any = false;
+  for (const ref of refs) {
+    const type = sarResourceType(action.prefix, ref.name);
+    if (!type) continue;
+    const explicit = byArn.get(type.name);
+    if (explicit) {
+      for (const a of explicit) out.add(a);
+      any = true;
+      continue;
+    }
+    const fill = fillType(input, type);
+    if (!fill.applicable) continue;
+    // Types a rule names are the resource the call acts on, required or not.
+    if (fill.filled > 0) filled.push({ type, fill });
+    else if (ref.required || input.only) wildcards.push({ type, fill });
+  }
+  // A type only partly filled from what fills another type completely is a variant the call
+  // did not use (a rule on a custom event bus when no bus was named, an index when none was).
+  const complete = filled.filter((f) => f.fill.missing.length === 0);
+  for (const { type, fill } of filled) {
+    if (fill.missing.length && complete.some((c) => fill.names.every((n) => c.fill.names.includes(n))))
+      continue;
+    for (const a of fill.arns) out.add(a);
+    if (fill.missing.length) approximate.push(describe(action, type, fill.missing));
+    any = true;
+  }
+  // Required types the call did not name are alternatives when it named a resource by ARN.
+  for (const { type, fill } of byArn.size ? [] : wildcards) {
+    for (const a of fill.arns) out.add(a);
+    if (fill.missing.length) approximate.push(describe(action, type, fill.missing));
+  }
+  if (!any && wildcards.length === 0) return { resources: ['*'], approximate: [] };
+  return { resources: [...out].sort(), approximate };
+}

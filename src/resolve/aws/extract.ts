@@ -1,0 +1,136 @@
+/** Parameters of a resolved request, by model member name, for each protocol. */
+import type { RawOperation } from '../../catalog/api-index.js';
+import { CborError, decodeCbor } from './cbor.js';
+import { formParams, jsonObject, type Params, plain, renameTop } from './params.js';
+import { parseXml, XmlError } from './xml.js';
+
+export interface Extracted {
+  params: Params;
+  /** Why body parameters are missing, when they are. */
+  warning: string | null;
+}
+
+const utf8 = new TextDecoder();
+
+function text(body: Uint8Array): string {
+  return utf8.decode(body);
+}
+
+const truncated = (what: string) => `${what} body truncated: its parameters are missing`;
+
+/** JSON protocol: the body is the input structure. */
+export function jsonProtocolParams(op: RawOperation, body: Uint8Array, bodyTruncated: boolean): Extracted {
+  if (bodyTruncated) return { params: {}, warning: truncated('JSON') };
+  const obj = jsonObject(text(body));
+  if (!obj) return { params: {}, warning: 'JSON body could not be parsed' };
+  return { params: op.b ? renameTop(obj, op.b) : obj, warning: null };
+}
+
+/** Smithy RPCv2 CBOR: the body is a CBOR map of the input structure. */
+export function cborParams(body: Uint8Array, bodyTruncated: boolean): Extracted {
+  if (bodyTruncated) return { params: {}, warning: truncated('CBOR') };
+  if (body.length === 0) return { params: {}, warning: null };
+  try {
+    const v = decodeCbor(body);
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array)
+      return { params: {}, warning: 'CBOR body is not a map' };
+    return { params: plain(v) as Params, warning: null };
+  } catch (err) {
+    if (err instanceof CborError)
+      return { params: {}, warning: `CBOR body could not be parsed: ${err.message}` };
+    throw err;
+  }
+}
+
+/** Query and EC2: the form in the body (POST) or in the query string (GET). */
+export function formProtocolParams(
+  op: RawOperation,
+  form: URLSearchParams,
+  bodyTruncated: boolean,
+): Extracted {
+  return {
+    params: formParams(form, op.b),
+    warning: bodyTruncated ? truncated('form') : null,
+  };
+}
+
+export interface RestInput {
+  op: RawOperation;
+  labels: Record<string, string>;
+  query: URLSearchParams;
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+  bodyTruncated: boolean;
+  xml: boolean;
+}
+
+/** REST: URI labels, query and header members, then the payload or body members. */
+export function restParams(input: RestInput): Extracted {
+  const { op, query, headers } = input;
+  const params: Params = { ...input.labels };
+  const located = op.l ?? {};
+  let queryMap: string | null = null;
+  const prefixes: [string, string][] = [];
+  for (const [key, member] of Object.entries(located)) {
+    if (key === 'Q') queryMap = member;
+    else if (key.startsWith('q:')) {
+      const all = query.getAll(key.slice(2));
+      if (all.length === 1) params[member] = all[0];
+      else if (all.length > 1) params[member] = all;
+    } else if (key.startsWith('h:')) {
+      const v = headers[key.slice(2)];
+      if (v !== undefined) params[member] = v;
+    } else if (key.startsWith('p:')) prefixes.push([key.slice(2), member]);
+  }
+  for (const [prefix, member] of prefixes) {
+    const map: Record<string, string> = {};
+    for (const [h, v] of Object.entries(headers)) if (h.startsWith(prefix)) map[h.slice(prefix.length)] = v;
+    if (Object.keys(map).length) params[member] = map;
+  }
+  if (queryMap) {
+    const map: Record<string, string> = {};
+    const bound = new Set(Object.keys(located).map((k) => k.slice(2)));
+    for (const [k, v] of query) if (!bound.has(k) && k !== 'x-id') map[k] = v;
+    if (Object.keys(map).length) params[queryMap] = map;
+  }
+  if (op.P && op.Pb) return { params, warning: null };
+  if (input.body.length === 0) return { params, warning: null };
+  if (input.bodyTruncated) return { params, warning: truncated(input.xml ? 'XML' : 'JSON') };
+  const body = input.xml ? xmlBody(text(input.body)) : jsonObject(text(input.body));
+  if (body === null) return { params, warning: `${input.xml ? 'XML' : 'JSON'} body could not be parsed` };
+  if (op.P) params[op.P] = body;
+  else Object.assign(params, op.b ? renameTop(body, op.b) : body);
+  return { params, warning: null };
+}
+
+function xmlBody(s: string): Params | null {
+  try {
+    const root = parseXml(s);
+    return typeof root.value === 'object' && root.value !== null ? (root.value as Params) : {};
+  } catch (err) {
+    if (err instanceof XmlError) return null;
+    throw err;
+  }
+}
+
+/** Labels of an operation host prefix (`{AccountId}.`) read from the host. */
+export function hostLabels(op: RawOperation, hostPrefix: string): Params {
+  if (!op.x?.includes('{') || !hostPrefix) return {};
+  const names: string[] = [];
+  const source = op.x
+    .split(/(\{[^}]+\})/)
+    .map((part) => {
+      const m = /^\{([^}]+)\}$/.exec(part);
+      if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1] as string);
+      return '([^.]+)';
+    })
+    .join('');
+  const m = new RegExp(`^${source}$`).exec(hostPrefix);
+  if (!m) return {};
+  const out: Params = {};
+  names.forEach((n, i) => {
+    out[n] = m[i + 1];
+  });
+  return out;
+}
