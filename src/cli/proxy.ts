@@ -2,7 +2,7 @@ import { clientEnv, writeCaBundle } from '../capture/proxy/client-env.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
 import { startCapture, writeOutputs } from './capture.js';
 import { LivePolicy } from './live.js';
-import { formatSummary } from './summary.js';
+import { formatExplain, formatSummary } from './summary.js';
 
 export const PROXY_HELP = `Usage: leastpriv proxy [--host 127.0.0.1] [--port 10080] [options]
 
@@ -23,6 +23,7 @@ Options:
       --account-id ID      the account the calls act in
       --wildcard-resources use "*" for every resource
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
+      --explain            at exit, the calls behind each statement
   -q, --quiet              no live policy, no summary
   -h, --help               this help
 `;
@@ -87,6 +88,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       try {
         const w = write();
         if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), w));
+        if (values.explain) process.stderr.write(formatExplain(capture.session));
       } catch (err) {
         process.stderr.write(`leastpriv: ${(err as Error).message}\n`);
         code = 1;

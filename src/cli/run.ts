@@ -5,7 +5,7 @@ import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
 import { type Capture, startCapture, writeOutputs } from './capture.js';
-import { formatSummary } from './summary.js';
+import { formatExplain, formatSummary } from './summary.js';
 
 export const RUN_HELP = `Usage: leastpriv run [options] -- COMMAND [ARGS...]
 
@@ -26,6 +26,7 @@ Options:
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
       --on-tls-reject MODE stop (default): stop the command when a client rejects
                            leastpriv's certificate; warn: report it and go on
+      --explain            after the summary, the calls behind each statement
   -q, --quiet              no summary on stderr
   -h, --help               this help
 
@@ -123,6 +124,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   await capture.proxy.close();
   const written = writeOutputs(capture, values);
   if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), written));
+  if (values.explain) process.stderr.write(formatExplain(capture.session));
   return rejected && onReject === 'stop' ? EXIT_TLS_REJECTED : status;
 }
 

@@ -1,4 +1,4 @@
-import type { SessionSummary } from '../index.js';
+import type { Session, SessionSummary } from '../index.js';
 import { UNRESOLVED_REASONS } from '../model/index.js';
 
 /** The few lines printed to stderr after a capture: what was seen, what was not understood, what was denied. */
@@ -20,6 +20,7 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
   }
   if (s.failed > 0) lines.push(`  ${plural(s.failed, 'other call')} answered with an error`);
   if (s.permissionless.length > 0) lines.push(`  no permission needed: ${s.permissionless.join(', ')}`);
+  for (const w of s.warnings) lines.push(`  note: ${w}`);
   const where = written.policy === 'stdout' ? 'stdout' : written.policy;
   lines.push(
     `  policy: ${plural(s.actions, 'action')} in ${plural(s.statements, 'statement')} → ${where}${
@@ -31,4 +32,21 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `--explain`: which calls produced each statement. */
+export function formatExplain(session: Session): string {
+  const lines: string[] = [];
+  for (const [sid, ids] of session.policy().explain) {
+    const counts = new Map<string, number>();
+    for (const id of ids) {
+      const r = session.call(id);
+      if (!r) continue;
+      const name = `${r.service}:${r.operation} ${r.method} ${r.host}${r.path}`;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    lines.push(`${sid}: ${plural(ids.length, 'call')}`);
+    for (const [name, n] of counts) lines.push(`  ${name}${n > 1 ? ` ×${n}` : ''}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
 }
