@@ -23,7 +23,8 @@ const identity = await sts.send(new GetCallerIdentityCommand({}));
 console.log(`account: ${identity.Account ?? '(unknown)'}`);
 await s3.send(new ListBucketsCommand({}));
 await s3.send(new PutObjectCommand({ Bucket: 'demo-reports', Key: 'daily/report.csv', Body: 'a,b\n1,2\n' }));
-await s3.send(new GetObjectCommand({ Bucket: 'demo-reports', Key: 'daily/report.csv' }));
+const report = await s3.send(new GetObjectCommand({ Bucket: 'demo-reports', Key: 'daily/report.csv' }));
+await report.Body?.transformToString();
 await dynamodb.send(new ListTablesCommand({}));
 await dynamodb.send(new PutItemCommand({ TableName: 'orders', Item: { id: { S: 'o-1' } } }));
 await sqs.send(

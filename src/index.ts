@@ -115,7 +115,7 @@ export class Session {
         service: op.service,
         operation: op.operation,
         region: op.region,
-        account: op.account,
+        account: op.account ?? this.ctx.learnedAccount,
         actions,
         resources,
         unresolved: requirements === null ? 'no-mapping' : null,

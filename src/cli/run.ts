@@ -69,6 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   let child: ReturnType<typeof spawn> | null = null;
   let rejected: TlsRejection | null = null;
+  let bundlePath = '';
   const log = (line: string) => {
     if (!values.quiet) process.stderr.write(`leastpriv: ${line}\n`);
   };
@@ -81,18 +82,18 @@ export async function runCommand(argv: string[]): Promise<number> {
         if (rejected) return;
         rejected = r;
         process.stderr.write(
-          `leastpriv: a client rejected leastpriv's certificate for ${r.host} (TLS alert: ${r.alert}): it ignores the CA bundle set in ${caSettingFor(r.userAgent)}. Point that setting at ${capture.ca.certPath} or a bundle that includes it${onReject === 'stop' ? '; stopping the command' : ''}.\n`,
+          `leastpriv: a client rejected leastpriv's certificate for ${r.host} (TLS alert: ${r.alert}): it ignores the CA bundle set in ${caSettingFor(r.userAgent)}. Point that setting at ${bundlePath}, which holds the system roots and leastpriv's CA${onReject === 'stop' ? '; stopping the command' : ''}.\n`,
         );
         if (onReject === 'stop' && child) stop(child);
       },
     },
   );
-  const bundle = writeCaBundle(capture.home, capture.ca.certPem, process.env);
+  bundlePath = writeCaBundle(capture.home, capture.ca.certPem, process.env);
   const env = clientEnv(process.env, {
     proxyUrl: capture.proxy.url,
     directHost: capture.proxy.host,
     directPort: capture.proxy.directPort,
-    bundlePath: bundle,
+    bundlePath,
   });
 
   const status = await new Promise<number>((resolve) => {

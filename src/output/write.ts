@@ -1,22 +1,45 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LeastprivError } from '../errors.js';
 
 /**
  * Writes a file atomically (temporary file, then rename), so a reader never sees half a policy.
- * Synchronous on purpose: it also runs from signal handlers right before the process exits.
+ * Devices and pipes (`/dev/null`, `/dev/stdout`, a FIFO) are written in place: renaming over
+ * them would replace them. Synchronous on purpose: it also runs from signal handlers right
+ * before the process exits.
  */
 export function writeFileAtomic(path: string, data: string): void {
+  const existing = statOrNull(path);
+  if (existing && !existing.isFile()) {
+    try {
+      writeFileSync(path, data);
+      return;
+    } catch (err) {
+      throw new LeastprivError('io', `cannot write ${path}: ${(err as Error).message}`);
+    }
+  }
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, data, { mode: 0o644 });
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the folder itself is unusable: nothing was left behind
+    }
     throw new LeastprivError(
       'io',
       `cannot write ${path}: ${(err as Error).message}; check the folder exists and is writable`,
     );
+  }
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
   }
 }

@@ -100,8 +100,10 @@ export function caSettingFor(userAgent: string | null): string {
   if (ua.includes('aws-cli') || ua.includes('boto'))
     return 'AWS_CA_BUNDLE (AWS CLI: --ca-bundle; boto3: verify=)';
   if (ua.includes('python')) return 'REQUESTS_CA_BUNDLE or SSL_CERT_FILE (Python)';
-  if (ua.includes('go-http-client') || ua.includes('terraform') || ua.includes('aws-sdk-go'))
-    return 'SSL_CERT_FILE (Go programs such as Terraform)';
+  if (ua.includes('terraform') || ua.includes('aws-sdk-go'))
+    return 'AWS_CA_BUNDLE (the Terraform AWS provider and other AWS SDK for Go programs use only it when it is set)';
+  if (ua.includes('go-http-client'))
+    return 'SSL_CERT_FILE (Go programs), or AWS_CA_BUNDLE for AWS SDK for Go programs';
   if (ua.includes('aws-sdk-js') || ua.includes('node')) return 'NODE_EXTRA_CA_CERTS (Node.js)';
   if (ua.includes('java')) return 'JAVA_TOOL_OPTIONS -Djavax.net.ssl.trustStore (Java)';
   return `${CA_BUNDLE_VARS.join(', ')} (whichever the client reads)`;

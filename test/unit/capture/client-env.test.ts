@@ -93,6 +93,10 @@ describe('the environment of a command under leastpriv run', () => {
     assert.match(caSettingFor('aws-cli/1.45.11 Python/3.11.7 botocore/1.43.11'), /^AWS_CA_BUNDLE/);
     assert.match(caSettingFor('Go-http-client/1.1'), /^SSL_CERT_FILE/);
     assert.match(
+      caSettingFor('APN/1.0 HashiCorp/1.0 Terraform/1.11.4 aws-sdk-go-v2/1.36.3'),
+      /^AWS_CA_BUNDLE/,
+    );
+    assert.match(
       caSettingFor(null),
       /AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE, NODE_EXTRA_CA_CERTS/,
     );
