@@ -4,7 +4,14 @@
  */
 import { authorizeAws } from './authorize/aws/index.js';
 import { type StubResponse, stubResponse } from './catalog/stub-responses.js';
-import type { CallRecord, ObservedCall, Requirement, UnresolvedReason } from './model/index.js';
+import type {
+  CallRecord,
+  LoggedRequirement,
+  ObservedCall,
+  Operation,
+  Requirement,
+  UnresolvedReason,
+} from './model/index.js';
 import { type BuiltPolicy, buildPolicy } from './policy/index.js';
 import { learnAccount, type ResolveContext, resolveAws } from './resolve/aws/index.js';
 
@@ -60,6 +67,7 @@ export class Session {
   private failed = 0;
   private version = 0;
   private built: { version: number; policy: BuiltPolicy } | null = null;
+  private lastId = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.ctx = { accountId: options.accountId, learnedAccount: null };
@@ -70,62 +78,82 @@ export class Session {
     return this.version;
   }
 
+  /** Adds a call the proxy saw: resolves, authorizes and records it. */
   add(call: ObservedCall): CallRecord {
-    this.version++;
-    const status = call.response?.status ?? null;
-    const error = call.response?.errorCode ?? null;
-    const base = {
-      time: call.time,
-      source: call.source,
-      provider: 'aws' as const,
-      status,
-      error,
-    };
-    const trace = { host: call.host, method: call.method, path: call.path };
     const resolution = resolveAws(call, this.ctx);
     if (this.ctx.learnedAccount === null) this.ctx.learnedAccount = learnAccount(call, resolution);
-    let record: CallRecord;
-    if (resolution.kind === 'unresolved') {
-      this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
-      record = {
-        ...base,
-        service: resolution.service,
-        operation: resolution.operation,
-        region: resolution.region,
-        account: null,
-        actions: null,
-        resources: null,
-        unresolved: resolution.reason,
-        ...trace,
-      };
-    } else {
-      const op = resolution.operation;
-      const requirements = authorizeAws(op);
-      const name = `${op.service}:${op.operation}`;
-      const actions = requirements ? [...new Set(requirements.map((r) => r.action))].sort() : null;
-      const resources = requirements ? [...new Set(requirements.flatMap((r) => r.resources))].sort() : null;
-      if (requirements === null) this.noteUnresolved('no-mapping', name);
-      else if (requirements.length === 0) this.permissionless.add(name);
-      else this.remember(requirements, call.id);
-      if (isDenied(status, error))
-        this.denied.push({ call: name, error: error ?? String(status), actions: actions ?? [] });
-      else if (status !== null && status >= 400) this.failed++;
-      record = {
-        ...base,
-        service: op.service,
-        operation: op.operation,
-        region: op.region,
-        account: op.account ?? this.ctx.learnedAccount,
-        actions,
-        resources,
-        unresolved: requirements === null ? 'no-mapping' : null,
-        ...trace,
-      };
-    }
-    if (resolution.kind === 'unresolved' && call.response === null) record.unresolved ??= 'no-response';
-    this.records.push(record);
-    this.byId.set(call.id, record);
+    const meta: CallMeta = {
+      time: call.time,
+      source: call.source,
+      status: call.response?.status ?? null,
+      error: call.response?.errorCode ?? null,
+      trace: { host: call.host, method: call.method, path: call.path },
+    };
+    if (resolution.kind === 'resolved') return this.addOperation(resolution.operation, meta);
+    this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
+    return this.push({
+      ...base(meta),
+      service: resolution.service,
+      operation: resolution.operation,
+      region: resolution.region,
+      account: null,
+      actions: null,
+      resources: null,
+      unresolved: resolution.reason,
+      ...meta.trace,
+    });
+  }
+
+  /** Adds a call whose operation is already known (CloudTrail, client-side monitoring). */
+  addOperation(op: Operation, meta: CallMeta): CallRecord {
+    const requirements = authorizeAws(op);
+    const name = `${op.service}:${op.operation}`;
+    if (requirements === null) this.noteUnresolved('no-mapping', name);
+    const record = this.push({
+      ...base(meta),
+      service: op.service,
+      operation: op.operation,
+      region: op.region,
+      account: op.account ?? this.ctx.learnedAccount,
+      actions: requirements ? sorted(requirements.map((r) => r.action)) : null,
+      resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
+      unresolved: requirements === null ? 'no-mapping' : null,
+      ...meta.trace,
+      ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
+    });
+    this.count(record, requirements);
     return record;
+  }
+
+  /**
+   * Adds a record read back from a calls log. Its requirements are taken as written (they
+   * carry the conditions); a record without them falls back to every action on every resource.
+   */
+  addRecord(record: CallRecord): void {
+    const requirements: Requirement[] | null =
+      record.requirements?.map((r) => ({
+        action: r.action,
+        resources: r.resources,
+        conditions: r.conditions ?? null,
+        why: `${record.service}:${record.operation}`,
+        ...(r.approximate ? { approximate: r.approximate } : {}),
+        ...(record.region ? { region: record.region } : {}),
+      })) ??
+      record.actions?.map((action) => ({
+        action,
+        resources: record.resources ?? ['*'],
+        conditions: null,
+        why: `${record.service}:${record.operation}`,
+      })) ??
+      null;
+    if (record.unresolved) {
+      this.noteUnresolved(
+        record.unresolved,
+        `${record.method ?? ''} ${record.host ?? ''}${record.path ?? ''}`.trim(),
+      );
+    }
+    this.push(record);
+    this.count(record, record.unresolved ? null : requirements);
   }
 
   calls(): readonly CallRecord[] {
@@ -150,7 +178,7 @@ export class Session {
     return stubResponse(resolveAws(call, this.ctx), call);
   }
 
-  /** The record of the call with this id. */
+  /** The record of the call with this id (ids count from 1 in the order calls were added). */
   call(id: number): CallRecord | undefined {
     return this.byId.get(id);
   }
@@ -177,6 +205,28 @@ export class Session {
     };
   }
 
+  private push(record: CallRecord): CallRecord {
+    this.version++;
+    this.records.push(record);
+    this.byId.set(this.records.length, record);
+    this.lastId = this.records.length;
+    return record;
+  }
+
+  /** Counts a record into the summary and its requirements into the policy. */
+  private count(record: CallRecord, requirements: Requirement[] | null): void {
+    const name = `${record.service}:${record.operation}`;
+    if (requirements !== null && requirements.length === 0) this.permissionless.add(name);
+    else if (requirements !== null) this.remember(requirements, this.lastId);
+    if (isDenied(record.status, record.error)) {
+      this.denied.push({
+        call: name,
+        error: record.error ?? String(record.status),
+        actions: record.actions ?? [],
+      });
+    } else if (record.status !== null && record.status >= 400) this.failed++;
+  }
+
   private remember(requirements: Requirement[], callId: number): void {
     const key = JSON.stringify(requirements.map((r) => [r.action, r.resources, r.conditions]));
     const entry = this.entries.get(key);
@@ -194,4 +244,37 @@ export class Session {
 
 function toList(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** What a capture source knows about a call besides its operation. */
+export interface CallMeta {
+  time: string;
+  source: CallRecord['source'];
+  status: number | null;
+  error: string | null;
+  /** Where the request went, when the source saw the request itself. */
+  trace?: { host: string; method: string; path: string };
+}
+
+function base(meta: CallMeta) {
+  return {
+    time: meta.time,
+    source: meta.source,
+    provider: 'aws' as const,
+    status: meta.status,
+    error: meta.error,
+  };
+}
+
+function sorted(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+function toLogged(r: Requirement): LoggedRequirement {
+  return {
+    action: r.action,
+    resources: r.resources,
+    ...(r.conditions ? { conditions: r.conditions } : {}),
+    ...(r.approximate ? { approximate: r.approximate } : {}),
+  };
 }

@@ -4,52 +4,63 @@ import { caCommand } from './ca.js';
 import { proxyCommand } from './proxy.js';
 import { runCommand } from './run.js';
 
-const HELP = `leastpriv: least-privilege IAM policies from what your workload actually does.
+interface Command {
+  usage: string;
+  summary: string;
+  run: (argv: string[]) => Promise<number> | number;
+}
+
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: Record<string, Command> = {
+  run: {
+    usage: 'run [options] -- COMMAND [ARGS...]',
+    summary: 'run a command through the proxy, write its policy',
+    run: runCommand,
+  },
+  proxy: {
+    usage: 'proxy [--host H] [--port P] [options]',
+    summary: 'run the proxy until stopped',
+    run: proxyCommand,
+  },
+  ca: { usage: 'ca [--path | --regenerate]', summary: 'the local certificate authority', run: caCommand },
+};
+
+function help(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  leastpriv ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `leastpriv: least-privilege IAM policies from what your workload actually does.
 
 Usage:
-  leastpriv run [options] -- COMMAND [ARGS...]   run a command through the proxy, write its policy
-  leastpriv proxy [--host H] [--port P] [options] run the proxy until stopped
-  leastpriv ca [--path | --regenerate]           the local certificate authority
+${lines.join('\n')}
 
 'leastpriv COMMAND --help' shows a command's options.
 Example: leastpriv run -o policy.json --calls calls.ndjson -- terraform apply
 `;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'run':
-      return runCommand(rest);
-    case 'proxy':
-      return proxyCommand(rest);
-    case 'ca':
-      return caCommand(rest);
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(HELP);
-      return command === undefined ? 2 : 0;
-    case '--version':
-    case '-V':
-      process.stdout.write('0.1.0\n');
-      return 0;
-    default:
-      throw new LeastprivError('usage', `unknown command '${command}'; see 'leastpriv --help'`);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new LeastprivError('usage', `unknown command '${name}'; see 'leastpriv --help'`);
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exit(code);
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof LeastprivError) {
       process.stderr.write(`leastpriv: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`leastpriv: internal error, please report it: ${(err as Error).stack ?? err}\n`);
-      process.exitCode = 70;
+      process.exit(2);
     }
+    process.stderr.write(`leastpriv: internal error, please report it: ${(err as Error).stack ?? err}\n`);
+    process.exit(70);
   },
 );

@@ -1,4 +1,14 @@
 import type { UnresolvedReason } from './operation.js';
+import type { ConditionBlock } from './policy.js';
+
+/** A permission as the calls log keeps it: enough to rebuild the policy later. */
+export interface LoggedRequirement {
+  action: string;
+  resources: string[];
+  conditions?: ConditionBlock;
+  /** What was widened to a wildcard, when something was. */
+  approximate?: string;
+}
 
 /** One line of the calls log (NDJSON). The first twelve fields are a stable contract. */
 export interface CallRecord {
@@ -17,4 +27,6 @@ export interface CallRecord {
   host?: string;
   method?: string;
   path?: string;
+  /** The permissions behind `actions` and `resources`, paired, with their conditions. */
+  requirements?: LoggedRequirement[];
 }
