@@ -49,6 +49,11 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const port = parsePort(values.port, '--port');
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(values.host)) {
+    process.stderr.write(
+      `leastpriv: listening on ${values.host}, not loopback: anyone who can reach this address can send calls through the proxy with your workload's view of AWS\n`,
+    );
+  }
   const log = (line: string) => {
     if (!values.quiet) process.stderr.write(`leastpriv: ${line}\n`);
   };
