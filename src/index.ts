@@ -68,6 +68,7 @@ export class Session {
   private version = 0;
   private built: { version: number; policy: BuiltPolicy } | null = null;
   private lastId = 0;
+  private pending: { op: Operation; id: number; record: CallRecord; requirements: Requirement[] }[] = [];
 
   constructor(private readonly options: SessionOptions) {
     this.ctx = { accountId: options.accountId, learnedAccount: null };
@@ -81,7 +82,10 @@ export class Session {
   /** Adds a call the proxy saw: resolves, authorizes and records it. */
   add(call: ObservedCall): CallRecord {
     const resolution = resolveAws(call, this.ctx);
-    if (this.ctx.learnedAccount === null) this.ctx.learnedAccount = learnAccount(call, resolution);
+    if (this.ctx.learnedAccount === null) {
+      this.ctx.learnedAccount = learnAccount(call, resolution);
+      this.settle();
+    }
     const meta: CallMeta = {
       time: call.time,
       source: call.source,
@@ -109,7 +113,7 @@ export class Session {
     const requirements = authorizeAws(op);
     const name = `${op.service}:${op.operation}`;
     if (requirements === null) this.noteUnresolved('no-mapping', name);
-    const record = this.push({
+    const record: CallRecord = this.push({
       ...base(meta),
       service: op.service,
       operation: op.operation,
@@ -121,8 +125,30 @@ export class Session {
       ...meta.trace,
       ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
     });
-    this.count(record, requirements);
+    // Until the account is known, its requirements stay apart: an sts GetCallerIdentity
+    // answer later in the session fills the account into their ARNs.
+    const accountless = op.account === null && requirements !== null && requirements.length > 0;
+    if (accountless) this.pending.push({ op, id: this.lastId, record, requirements });
+    this.count(record, requirements, !accountless);
     return record;
+  }
+
+  /** Authorizes again, with the account now known, the calls that were added without it. */
+  private settle(): void {
+    const account = this.ctx.learnedAccount;
+    if (account === null || this.pending.length === 0) return;
+    for (const p of this.pending) {
+      const requirements = authorizeAws({ ...p.op, account }) ?? p.requirements;
+      Object.assign(p.record, {
+        account,
+        actions: sorted(requirements.map((r) => r.action)),
+        resources: sorted(requirements.flatMap((r) => r.resources)),
+        requirements: requirements.map(toLogged),
+      });
+      this.remember(requirements, p.id);
+    }
+    this.pending = [];
+    this.version++;
   }
 
   /**
@@ -163,7 +189,8 @@ export class Session {
   /** The policy for everything added so far, with the calls behind each statement. */
   policy(): BuiltPolicy {
     if (this.built?.version !== this.version) {
-      const policy = buildPolicy([...this.entries.values()], {
+      const pending = this.pending.map((p) => ({ requirements: p.requirements, callIds: [p.id] }));
+      const policy = buildPolicy([...this.entries.values(), ...pending], {
         wildcardResources: this.options.wildcardResources,
         requestedRegions: this.options.requestedRegions ?? false,
         compactThreshold: this.options.compactThreshold ?? 0,
@@ -214,10 +241,10 @@ export class Session {
   }
 
   /** Counts a record into the summary and its requirements into the policy. */
-  private count(record: CallRecord, requirements: Requirement[] | null): void {
+  private count(record: CallRecord, requirements: Requirement[] | null, remember = true): void {
     const name = `${record.service}:${record.operation}`;
     if (requirements !== null && requirements.length === 0) this.permissionless.add(name);
-    else if (requirements !== null) this.remember(requirements, this.lastId);
+    else if (requirements !== null && remember) this.remember(requirements, this.lastId);
     if (isDenied(record.status, record.error)) {
       this.denied.push({
         call: name,

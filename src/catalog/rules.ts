@@ -32,6 +32,8 @@ export interface ActionSpec {
   if?: string[];
   /** No path may hold a value. */
   unless?: string[];
+  /** Not when the path's value is one of these (`{"ACL": ["private"]}`). */
+  except?: Record<string, string[]>;
   /** One requirement per element of this list (or entry of this map). */
   each?: string;
   /** ARN variable -> parameter path. */
@@ -97,7 +99,7 @@ function checkSpec(file: string, where: string, s: ActionSpec): void {
   }
   for (const k of Object.keys(s)) {
     if (
-      !['action', 'if', 'unless', 'each', 'bind', 'resourceTypes', 'arn', 'conditions', 'why'].includes(k)
+      !['action', 'if', 'unless', 'except', 'each', 'bind', 'resourceTypes', 'arn', 'conditions', 'why'].includes(k)
     ) {
       fail(file, `${where}: unknown field ${k}`);
     }

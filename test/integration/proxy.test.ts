@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as tls from 'node:tls';
@@ -100,6 +101,50 @@ describe('the proxy with a real TLS origin', () => {
       ],
     );
     t.destroy();
+  });
+
+  it('speaks HTTP/2 with clients that offer only h2, forwarding as HTTP/1.1 with the Host they signed', async () => {
+    calls.length = 0;
+    const host = 'kinesis.us-east-1.amazonaws.com';
+    const session = http2.connect(`https://${host}`, {
+      createConnection: () =>
+        tls.connect({
+          host: '127.0.0.1',
+          port: proxy.directPort,
+          servername: host,
+          ca: [ca.certPem],
+          ALPNProtocols: ['h2'],
+        }),
+    });
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = session.request({
+        ':method': 'POST',
+        ':path': '/h2?x=1',
+        'x-amz-target': 'Kinesis_20131202.ListStreams',
+      });
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => {
+        text += c;
+      });
+      req.on('end', () => resolve(text));
+      req.on('error', reject);
+      req.end('{}');
+    });
+    session.close();
+    assert.equal(body, 'ok POST /h2?x=1');
+    assert.equal(server.seen.at(-1)?.host, host);
+    await waitCalls(1);
+    assert.deepEqual(
+      [
+        calls[0]?.host,
+        calls[0]?.path,
+        calls[0]?.query,
+        calls[0]?.headers['x-amz-target'],
+        calls[0]?.response?.status,
+      ],
+      [host, '/h2', 'x=1', 'Kinesis_20131202.ListStreams', 200],
+    );
   });
 
   it('intercepts plain-HTTP proxy requests to cloud hosts', async () => {

@@ -100,6 +100,10 @@ function lookup(ctx: Context, scope: Scope, path: string): unknown {
 function applies(ctx: Context, scope: Scope, spec: ActionSpec): boolean {
   for (const p of spec.if ?? []) if (!present(lookup(ctx, scope, p))) return false;
   for (const p of spec.unless ?? []) if (present(lookup(ctx, scope, p))) return false;
+  for (const [p, values] of Object.entries(spec.except ?? {})) {
+    const v = lookup(ctx, scope, p);
+    if (typeof v === 'string' && values.includes(v)) return false;
+  }
   return true;
 }
 

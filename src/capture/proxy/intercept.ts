@@ -57,6 +57,48 @@ function forwardable(raw: string[], dropTransferEncoding: boolean): string[] {
   return out;
 }
 
+/**
+ * The request's headers in HTTP/1.1 form: an HTTP/2 request's pseudo-headers are dropped and
+ * its `:authority` becomes the Host header, which SigV4 signed.
+ */
+function requestHeaders(req: http.IncomingMessage): string[] {
+  if (req.httpVersionMajor !== 2) return req.rawHeaders;
+  const raw: string[] = [];
+  let authority: string | null = null;
+  let host = false;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const value = req.rawHeaders[i + 1] as string;
+    if (name === ':authority') authority = value;
+    if (name.startsWith(':')) continue;
+    if (name.toLowerCase() === 'host') host = true;
+    raw.push(name, value);
+  }
+  if (!host && authority !== null) raw.unshift('host', authority.replace(/:443$/, ''));
+  return raw;
+}
+
+/** Answers with upstream's status and headers, in the form the client's HTTP version takes. */
+function writeHead(
+  res: http.ServerResponse,
+  status: number,
+  message: string | undefined,
+  raw: string[],
+): void {
+  if (res.req.httpVersionMajor !== 2) {
+    res.writeHead(status, message, raw);
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    const value = raw[i + 1] as string;
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  res.writeHead(status, headers);
+}
+
 /** The roots upstream TLS is verified against: Node's bundled roots plus the system bundle. */
 function systemRoots(extra: string[]): string[] {
   const roots = [...tls.rootCertificates];
@@ -112,6 +154,7 @@ export class Interceptor {
   handle(req: http.IncomingMessage, res: http.ServerResponse, target: ConnTarget): void {
     this.inflight++;
     const rawUrl = req.url ?? '/';
+    const rawHeaders = requestHeaders(req);
     const q = rawUrl.indexOf('?');
     const call: ObservedCall = {
       id: ++this.seq,
@@ -123,7 +166,7 @@ export class Interceptor {
       method: req.method ?? 'GET',
       path: q === -1 ? rawUrl : rawUrl.slice(0, q),
       query: q === -1 ? '' : sanitizeQuery(rawUrl.slice(q + 1)),
-      headers: sanitizeHeaders(req.rawHeaders),
+      headers: sanitizeHeaders(rawHeaders),
       body: new Uint8Array(0),
       bodyTruncated: false,
       bodySize: 0,
@@ -185,7 +228,7 @@ export class Interceptor {
       port,
       method: call.method,
       path: rawUrl,
-      headers: forwardable(req.rawHeaders, false) as unknown as http.OutgoingHttpHeaders,
+      headers: forwardable(rawHeaders, false) as unknown as http.OutgoingHttpHeaders,
       agent: secure ? this.httpsAgent : this.httpAgent,
       ...(secure && !viaUrl ? { servername: target.host } : {}),
     };
@@ -194,7 +237,7 @@ export class Interceptor {
       const status = upRes.statusCode ?? 502;
       const resBody = new PrefixBuffer(RESPONSE_LIMIT);
       upRes.on('data', (chunk: Buffer) => resBody.push(chunk));
-      res.writeHead(status, upRes.statusMessage, forwardable(upRes.rawHeaders, true));
+      writeHead(res, status, upRes.statusMessage, forwardable(upRes.rawHeaders, true));
       upRes.pipe(res);
       const respond = () => {
         const headers = sanitizeHeaders(upRes.rawHeaders);

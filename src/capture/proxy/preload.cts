@@ -19,12 +19,35 @@ function intercepted(host: unknown): host is string {
   return domains.some((d) => h === d || h.endsWith(`.${d}`));
 }
 
+/**
+ * Reads tls.connect's argument forms into one options object: (options[, cb]),
+ * (port[, host][, options][, cb]) as http2 uses, and (path[, options][, cb]).
+ */
+function normalize(args: unknown[]): { options: tls.ConnectionOptions; callback: unknown } | null {
+  const [a, b, c, d] = args;
+  if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
+    return { options: a as tls.ConnectionOptions, callback: b };
+  }
+  if (typeof a !== 'number' && !(typeof a === 'string' && /^\d+$/.test(a))) return null;
+  const options: tls.ConnectionOptions = { port: Number(a) };
+  let rest = [b, c, d];
+  if (typeof rest[0] === 'string') {
+    options.host = rest[0];
+    rest = rest.slice(1);
+  }
+  if (rest[0] !== null && typeof rest[0] === 'object') {
+    Object.assign(options, rest[0], { port: options.port, ...(options.host ? { host: options.host } : {}) });
+    rest = rest.slice(1);
+  }
+  return { options, callback: rest[0] };
+}
+
 if (proxyHost && proxyPort > 0 && domains.length > 0) {
-  const original = tls.connect;
+  const original = tls.connect as (...a: unknown[]) => tls.TLSSocket;
   const patched = function connect(this: unknown, ...args: unknown[]) {
-    const [first, second] = args;
-    if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
-      const options = first as tls.ConnectionOptions;
+    const parsed = normalize(args);
+    if (parsed) {
+      const { options, callback } = parsed;
       const name = options.servername || options.host;
       const port = Number(options.port ?? 443);
       if (!options.socket && !options.path && port === 443 && intercepted(name)) {
@@ -35,14 +58,12 @@ if (proxyHost && proxyPort > 0 && domains.length > 0) {
           servername: name,
         };
         delete rerouted.lookup;
-        return (original as (o: tls.ConnectionOptions, cb?: () => void) => tls.TLSSocket).call(
-          tls,
-          rerouted,
-          second as () => void,
-        );
+        return typeof callback === 'function'
+          ? original.call(tls, rerouted, callback)
+          : original.call(tls, rerouted);
       }
     }
-    return (original as (...a: unknown[]) => tls.TLSSocket).apply(tls, args);
+    return original.apply(tls, args);
   };
   tls.connect = patched as typeof tls.connect;
 }

@@ -1,6 +1,8 @@
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { ObservedCall } from '../../model/index.js';
 import { isIntercepted } from './hosts.js';
@@ -84,6 +86,24 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
   });
   inner.on('clientError', (err, socket) => badRequest(socket, err, log));
 
+  // HTTP/2 inside intercepted TLS, for clients that speak nothing else (the SDK v3's Kinesis,
+  // Bedrock and Transcribe streaming clients); forwarded upstream as HTTP/1.1. The session runs
+  // over a plain stream view of the TLS socket: Node's HTTP/2 cannot take over a TLS socket
+  // that was wrapped by hand.
+  const serveHttp2 = (tlsSocket: tls.TLSSocket, target: ConnTarget) => {
+    const h2 = http2.createServer();
+    h2.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      served.add(tlsSocket);
+      interceptor.handle(
+        req as unknown as http.IncomingMessage,
+        res as unknown as http.ServerResponse,
+        target,
+      );
+    });
+    h2.on('sessionError', (err) => log(`http2 ${target.host}: ${err.message}`));
+    h2.emit('connection', streamView(tlsSocket));
+  };
+
   const interceptTls = (raw: net.Socket, hostHint: string | null, port: number, userAgent: string | null) => {
     track(raw);
     let servername = hostHint;
@@ -91,7 +111,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
     const tlsSocket = new tls.TLSSocket(raw, {
       isServer: true,
       ...(fallback ? { secureContext: fallback } : {}),
-      ALPNProtocols: ['http/1.1'],
+      // HTTP/1.1 first: a client that offers both speaks HTTP/1.1.
+      ALPNProtocols: ['http/1.1', 'h2'],
       SNICallback: (name, cb) => {
         if (!isIntercepted(name)) {
           cb(new Error(`leastpriv intercepts only cloud API hosts, not ${name}`));
@@ -119,7 +140,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
       }
       secureAt = Date.now();
       targets.set(tlsSocket, { scheme: 'https', host: servername, port });
-      inner.emit('connection', tlsSocket);
+      if (tlsSocket.alpnProtocol === 'h2') serveHttp2(tlsSocket, targets.get(tlsSocket) as ConnTarget);
+      else inner.emit('connection', tlsSocket);
     });
     // Clients that check the certificate after the handshake (Node.js) send no alert: they
     // hang up once our certificate arrived and before their first request.
@@ -221,6 +243,31 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
       interceptor.close();
     },
   };
+}
+
+/** A plain duplex stream over a socket, with backpressure both ways. */
+function streamView(socket: net.Socket): Duplex {
+  const view = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end(callback);
+    },
+    destroy(err, callback) {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (!view.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => view.push(null));
+  socket.on('close', () => view.destroy());
+  return view;
 }
 
 function listen(server: net.Server, port: number, host: string): Promise<void> {
