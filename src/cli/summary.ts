@@ -42,7 +42,8 @@ export function formatExplain(session: Session): string {
     for (const id of ids) {
       const r = session.call(id);
       if (!r) continue;
-      const name = `${r.service}:${r.operation} ${r.method} ${r.host}${r.path}`;
+      const where = r.host ? ` ${r.method} ${r.host}${r.path}` : ` (${r.source}, ${r.region ?? 'no region'})`;
+      const name = `${r.service}:${r.operation}${where}`;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     lines.push(`${sid}: ${plural(ids.length, 'call')}`);
