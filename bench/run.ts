@@ -57,6 +57,7 @@ const BENCHES: Bench[] = [
   },
   external('resolve', 'resolve.js', 'benchResolve'),
   external('policy', 'policy.js', 'benchPolicy'),
+  external('trail', 'trail.js', 'benchTrail'),
 ];
 
 function available(b: Bench): boolean {

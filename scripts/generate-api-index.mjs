@@ -19,11 +19,16 @@
  *   x  host prefix ("data-", "{AccountId}.")
  *   w  output result wrapper, when not `<Op>Result` (query protocol)
  *   s  [member, ...] sensitive top-level members (secrets, keys): never kept as parameters
+ *   X  id in the service's shape table `t` of what the request sends: REST-XML, the XML payload
+ *      structure or body members; query and EC2 (and JSON services that also speak query), the
+ *      form: wire names → member names, lists, maps (see api-index/xml-shapes.mjs)
+ * A service with such operations has `t`, its shape table.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shapeTable, v2XmlNode, v3Resolve, v3XmlNode } from './api-index/xml-shapes.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -82,7 +87,14 @@ function v2Shape(model, ref) {
   return s ?? {};
 }
 
-function v2Operation(model, name, op, protocol) {
+/** The flavor of input shape a protocol needs (see api-index/xml-shapes.mjs), or null. */
+function shapeFlavor(protocol, queryCompatible) {
+  if (protocol === 'rest-xml') return 'xml';
+  if (protocol === 'query' || protocol === 'ec2') return protocol;
+  return queryCompatible ? 'query' : null;
+}
+
+function v2Operation(model, name, op, protocol, memo) {
   const input = v2Shape(model, op.input);
   const members = input.members ?? {};
   const required = new Set(input.required ?? []);
@@ -136,18 +148,27 @@ function v2Operation(model, name, op, protocol) {
     x: op.endpoint?.hostPrefix,
     w: protocol === 'query' && wrapper && wrapper !== `${name}Result` ? wrapper : undefined,
     s: sensitive.sort(),
+    X: v2InputShape(model, op, protocol, P, Pb, memo),
   });
 }
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function v2InputShape(model, op, protocol, P, Pb, memo) {
+  const flavor = shapeFlavor(protocol, model.metadata.awsQueryCompatible);
+  if (!flavor || Pb) return undefined;
+  const input = v2Shape(model, op.input);
+  return v2XmlNode(model, P ? input.members[P] : op.input, memo, flavor);
+}
 
 function v2Service(id, model) {
   const md = model.metadata;
   const protocols = md.protocols ?? [md.protocol];
   const protocol = protocols.includes(md.protocol) ? md.protocol : protocols[0];
   const ops = {};
+  const memo = new Map();
   for (const [name, op] of Object.entries(model.operations))
-    ops[name] = v2Operation(model, name, op, protocol);
+    ops[name] = v2Operation(model, name, op, protocol, memo);
   return {
     id,
     sdkId: md.serviceId,
@@ -209,7 +230,7 @@ function memberOf(s) {
 /** Blob, streaming blob or string: a payload sent as raw bytes. */
 const isRaw = (x) => x === 21 || x === 42 || x === 0;
 
-function v3Operation(opSchema, protocol) {
+function v3Operation(opSchema, protocol, memo, queryCompatible) {
   const opTraits = traitsOf(opSchema[3]);
   const input = deref(opSchema[4]);
   const l = {};
@@ -219,6 +240,8 @@ function v3Operation(opSchema, protocol) {
   let Pb;
   const labels = [];
   const sensitive = [];
+  const body = { names: [], schemas: [] };
+  let payloadSchema;
   if (Array.isArray(input) && input[0] === 3) {
     const names = input[4] ?? [];
     const schemas = input[5] ?? [];
@@ -240,8 +263,11 @@ function v3Operation(opSchema, protocol) {
       else if (t.httpPayload) {
         P = member;
         if (isRaw(target)) Pb = 1;
+        payloadSchema = schemas[i];
         return;
       } else {
+        body.names.push(member);
+        body.schemas.push(schemas[i]);
         let wire = member;
         if (protocol === 'ec2') wire = t.ec2QueryName ?? (t.xmlName ? cap(t.xmlName) : member);
         else if (protocol === 'rest-json' || protocol === 'json') wire = t.jsonName ?? member;
@@ -271,7 +297,21 @@ function v3Operation(opSchema, protocol) {
     Pb,
     x: opTraits.endpoint?.[0],
     s: sensitive.sort(),
+    X: Pb ? undefined : v3InputShape(shapeFlavor(protocol, queryCompatible), P, payloadSchema, body, memo),
+    // JSON and CBOR services may also speak query (their v2 model's protocol): kept for the merge
+    Xq:
+      protocol === 'json' || protocol === 'rpcv2-cbor'
+        ? v3InputShape('query', P, payloadSchema, body, memo.query)
+        : undefined,
   });
+}
+
+/** What a request sends: the XML payload structure, or the body (or form) members. */
+function v3InputShape(flavor, P, payloadSchema, body, memo) {
+  if (!flavor) return undefined;
+  if (P) return v3XmlNode(v3Resolve(payloadSchema)[0], memo, flavor);
+  if (!body.names.length) return undefined;
+  return v3XmlNode([3, 'input', 'input', 0, body.names, body.schemas], memo, flavor);
 }
 
 /** SDK v3 appends `x-id=<Operation>` to some S3 URIs; the resolver treats it as optional. */
@@ -366,6 +406,7 @@ function v3Service(pkg) {
   const { hosts, basePath } = v3Hosts((params) => cfg.endpointProvider(params, {}));
   client.destroy?.();
   const ops = {};
+  const memo = Object.assign(new Map(), { query: new Map() });
   for (const [key, value] of Object.entries(mod)) {
     if (!key.endsWith('Command') || typeof value !== 'function') continue;
     let schema;
@@ -375,7 +416,7 @@ function v3Service(pkg) {
       continue;
     }
     if (!Array.isArray(schema) || schema[0] !== 9) continue;
-    ops[schema[2]] = v3Operation(schema, proto[0]);
+    ops[schema[2]] = v3Operation(schema, proto[0], memo, settings.awsQueryCompatible);
   }
   return {
     pkg,
@@ -438,9 +479,10 @@ function main() {
     svc.apiVersion = v3.apiVersion ?? svc.apiVersion;
     if (v3.queryCompatible) svc.queryCompatible = 1;
     // v3 is newer: its bindings win; operations v3 dropped stay (old clients still call them)
-    for (const [name, op] of Object.entries(v3.ops)) {
+    for (const [name, { Xq, ...op }] of Object.entries(v3.ops)) {
       const old = svc.ops[name];
       svc.ops[name] = old?.w ? { ...op, w: old.w } : op;
+      if (op.X === undefined && Xq && svc.protocols.includes('query')) svc.ops[name].X = Xq;
     }
   }
   for (const [id, extra] of Object.entries(EXTRA_PROTOCOLS)) {
@@ -450,8 +492,24 @@ function main() {
   for (const svc of services.values()) {
     if (svc.queryCompatible && !svc.protocols.includes('query')) svc.protocols.push('query');
   }
+  for (const svc of services.values()) encodeXmlShapes(svc);
   if (skipped.length) process.stderr.write(`skipped (no schemas): ${skipped.join(' ')}\n`);
   writeIndex(sources, services);
+}
+
+/** Replaces each operation's XML shape node (`X`) with its id in the service's table `t`. */
+function encodeXmlShapes(svc) {
+  const names = Object.keys(svc.ops)
+    .filter((n) => svc.ops[n].X)
+    .sort();
+  if (!names.length) return;
+  const { table, id } = shapeTable(names.map((n) => svc.ops[n].X));
+  for (const n of names) {
+    const x = id(svc.ops[n].X);
+    if (x === undefined) delete svc.ops[n].X;
+    else svc.ops[n].X = x;
+  }
+  if (table.length) svc.t = table;
 }
 
 function writeIndex(sources, services) {
@@ -459,7 +517,7 @@ function writeIndex(sources, services) {
   const lines = ['{"format":1,', `"sources":${JSON.stringify(sortKeys(sources))},`, '"services":{'];
   const ids = [...services.keys()].sort();
   ids.forEach((id, si) => {
-    const { ops, id: _id, ...meta } = services.get(id);
+    const { ops, t, id: _id, ...meta } = services.get(id);
     const head = JSON.stringify(prune(sortKeys(meta)));
     lines.push(`${JSON.stringify(id)}:${head.slice(0, -1)},"ops":{`);
     const names = Object.keys(ops).sort();
@@ -468,7 +526,13 @@ function writeIndex(sources, services) {
         `${JSON.stringify(n)}:${JSON.stringify(sortKeys(ops[n]))}${i < names.length - 1 ? ',' : ''}`,
       );
     });
-    lines.push(`}}${si < ids.length - 1 ? ',' : ''}`);
+    if (t) {
+      lines.push('},"t":[');
+      t.forEach((shape, i) => {
+        lines.push(`${JSON.stringify(shape)}${i < t.length - 1 ? ',' : ''}`);
+      });
+      lines.push(`]}${si < ids.length - 1 ? ',' : ''}`);
+    } else lines.push(`}}${si < ids.length - 1 ? ',' : ''}`);
   });
   lines.push('}}');
   const text = `${lines.join('\n')}\n`;

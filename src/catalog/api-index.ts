@@ -28,7 +28,23 @@ export interface RawOperation {
   w?: string;
   /** Sensitive top-level members (secrets, keys). */
   s?: string[];
+  /**
+   * Id in the service's `t` of what the request sends: REST-XML, the XML payload or body
+   * members; query and EC2 (and JSON services that also speak query), the form.
+   */
+  X?: number;
 }
+
+/**
+ * One entry of a service's input shape table (see `scripts/api-index/xml-shapes.mjs`).
+ * Structure: `{wireName: entry}`, entry `"Member"` (renamed), `id` (same name, child shape),
+ * `["Member", id]`, `["Member", id, 1]` (flattened list or map). List: `["L", item, id?]`.
+ * Map: `["M", key, value, id?]`. Ids index the table.
+ */
+export type RawXmlShape =
+  | Readonly<Record<string, string | number | readonly [string, number] | readonly [string, number, 1]>>
+  | readonly ['L', string, number?]
+  | readonly ['M', string, string, number?];
 
 export interface RawService {
   sdkId: string;
@@ -44,6 +60,34 @@ export interface RawService {
   queryCompatible?: 1;
   src: 'v2' | 'v3' | 'v2+v3';
   ops: Record<string, RawOperation>;
+  /** Input shape table of the operations' XML bodies or query forms (`X`). */
+  t?: RawXmlShape[];
+}
+
+/** How the XML (or query form) a request sends maps to model members (from a service's `t`). */
+export type XmlShape = XmlStruct | XmlList | XmlMap;
+export interface XmlStruct {
+  kind: 'struct';
+  /** Described elements by XML name; elements not listed keep their name and parsed value. */
+  members: Readonly<Record<string, XmlMember>>;
+}
+export interface XmlMember {
+  name: string;
+  shape: XmlShape | null;
+  /** A flattened list or map: its items repeat as this element, with no wrapper. */
+  flat: boolean;
+}
+export interface XmlList {
+  kind: 'list';
+  /** Element name of each item inside the wrapper. */
+  item: string;
+  of: XmlShape | null;
+}
+export interface XmlMap {
+  kind: 'map';
+  key: string;
+  value: string;
+  of: XmlShape | null;
 }
 
 interface RawIndex {
@@ -79,6 +123,52 @@ function dataFile(name: string): string {
 
 let loaded: ApiIndex | null = null;
 
+/** Operations with an XML input shape → their service's table. */
+const xmlTables = new WeakMap<RawOperation, RawXmlShape[]>();
+/** Linked shapes per table, built on first use. */
+const linkedTables = new WeakMap<RawXmlShape[], XmlShape[]>();
+
+/** The shape of the XML body or query form an operation's request sends, or null if none. */
+export function xmlInputShape(op: RawOperation): XmlShape | null {
+  if (op.X === undefined) return null;
+  const table = xmlTables.get(op);
+  if (!table) return null;
+  let linked = linkedTables.get(table);
+  if (!linked) {
+    linked = linkXmlShapes(table);
+    linkedTables.set(table, linked);
+  }
+  return linked[op.X] ?? null;
+}
+
+function linkXmlShapes(table: readonly RawXmlShape[]): XmlShape[] {
+  // placeholders first: shapes may refer to each other (and to themselves)
+  const out: XmlShape[] = table.map((raw) => {
+    if (!Array.isArray(raw)) return { kind: 'struct', members: {} };
+    return raw[0] === 'L'
+      ? { kind: 'list', item: raw[1], of: null }
+      : { kind: 'map', key: raw[1], value: raw[2] as string, of: null };
+  });
+  const at = (id: number | undefined): XmlShape | null => (id === undefined ? null : (out[id] ?? null));
+  table.forEach((raw, i) => {
+    const shape = out[i] as XmlShape;
+    if (shape.kind === 'list') shape.of = at((raw as readonly ['L', string, number?])[2]);
+    else if (shape.kind === 'map') shape.of = at((raw as readonly ['M', string, string, number?])[3]);
+    else {
+      // no prototype: element names from requests are looked up here
+      const members: Record<string, XmlMember> = Object.create(null);
+      for (const [xml, e] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof e === 'string') members[xml] = { name: e, shape: null, flat: false };
+        else if (typeof e === 'number') members[xml] = { name: xml, shape: at(e), flat: false };
+        else if (Array.isArray(e))
+          members[xml] = { name: e[0] as string, shape: at(e[1] as number), flat: e[2] === 1 };
+      }
+      shape.members = members;
+    }
+  });
+  return out;
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -105,6 +195,7 @@ export function readApiIndex(): ApiIndex {
     push(bySigning, svc.signing, svc);
     for (const h of svc.hosts) push(byHost, h, svc);
     if (svc.target) push(byTarget, svc.target, svc);
+    if (svc.t) for (const op of Object.values(svc.ops)) if (op.X !== undefined) xmlTables.set(op, svc.t);
   }
   return { sources: raw.sources, services, bySigning, byHost, byTarget };
 }

@@ -99,7 +99,18 @@ function checkSpec(file: string, where: string, s: ActionSpec): void {
   }
   for (const k of Object.keys(s)) {
     if (
-      !['action', 'if', 'unless', 'except', 'each', 'bind', 'resourceTypes', 'arn', 'conditions', 'why'].includes(k)
+      ![
+        'action',
+        'if',
+        'unless',
+        'except',
+        'each',
+        'bind',
+        'resourceTypes',
+        'arn',
+        'conditions',
+        'why',
+      ].includes(k)
     ) {
       fail(file, `${where}: unknown field ${k}`);
     }

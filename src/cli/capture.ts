@@ -106,8 +106,8 @@ export async function startCapture(
 
 /** Writes the policy (file or stdout) and the calls log. Returns what was written where. */
 export function writeOutputs(
-  capture: Capture,
-  values: CaptureValues,
+  capture: { session: Session; format: Format },
+  values: { output?: string | undefined; calls?: string | undefined },
 ): { policy: string; calls: string | null } {
   const policy = renderPolicy(capture.session.policy().documents, capture.format);
   if (values.calls) writeFileAtomic(values.calls, callsToNdjson(capture.session.calls()));

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 import { LeastprivError } from '../errors.js';
 import { caCommand } from './ca.js';
+import { checkCommand } from './check.js';
+import { csmCommand } from './csm.js';
+import { diffCommand } from './diff.js';
+import { generateCommand } from './generate.js';
+import { lintCommand } from './lint.js';
 import { proxyCommand } from './proxy.js';
 import { runCommand } from './run.js';
+import { trailCommand } from './trail.js';
 
 interface Command {
   usage: string;
@@ -22,6 +28,32 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the proxy until stopped',
     run: proxyCommand,
   },
+  csm: {
+    usage: 'csm [--host H] [--port 31000] [options]',
+    summary: 'listen for SDK client-side monitoring events',
+    run: csmCommand,
+  },
+  trail: {
+    usage: 'trail PATH... [filters] [options]',
+    summary: 'policies from CloudTrail logs',
+    run: trailCommand,
+  },
+  generate: {
+    usage: 'generate CALLS.ndjson... [options]',
+    summary: 'policy from recorded calls (several logs are merged)',
+    run: generateCommand,
+  },
+  diff: {
+    usage: 'diff POLICY CALLS.ndjson...',
+    summary: 'unused, missing and over-broad permissions',
+    run: diffCommand,
+  },
+  check: {
+    usage: 'check POLICY CALLS.ndjson...',
+    summary: 'does the policy allow every recorded call?',
+    run: checkCommand,
+  },
+  lint: { usage: 'lint POLICY', summary: 'mistakes a reviewer would catch', run: lintCommand },
   ca: { usage: 'ca [--path | --regenerate]', summary: 'the local certificate authority', run: caCommand },
 };
 

@@ -5,6 +5,7 @@ import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
 import { type Capture, startCapture, writeOutputs } from './capture.js';
+import { runWithCsm } from './csm.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const RUN_HELP = `Usage: leastpriv run [options] -- COMMAND [ARGS...]
@@ -26,6 +27,9 @@ Options:
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
       --on-tls-reject MODE stop (default): stop the command when a client rejects
                            leastpriv's certificate; warn: report it and go on
+      --csm                capture with SDK client-side monitoring instead of the proxy
+                           (sets AWS_CSM_ENABLED/PORT/HOST; no parameters, so every
+                           resource is "*")
       --explain            after the summary, the calls behind each statement
   -q, --quiet              no summary on stderr
   -h, --help               this help
@@ -51,7 +55,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parse(
     optionArgs,
-    { ...OUTPUT_OPTIONS, ...PROXY_OPTIONS, 'on-tls-reject': { type: 'string', default: 'stop' } },
+    {
+      ...OUTPUT_OPTIONS,
+      ...PROXY_OPTIONS,
+      'on-tls-reject': { type: 'string', default: 'stop' },
+      csm: { type: 'boolean', default: false },
+    },
     'run',
   );
   if (values.help) {
@@ -62,6 +71,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const [file, ...args] = command;
   if (file === undefined)
     throw new LeastprivError('usage', 'no command to run: leastpriv run [options] -- COMMAND [ARGS...]');
+  if (values.csm) return runWithCsm(values, file, args);
   const onReject = values['on-tls-reject'];
   if (onReject !== 'stop' && onReject !== 'warn') {
     throw new LeastprivError('usage', `--on-tls-reject '${onReject}' must be stop or warn`);

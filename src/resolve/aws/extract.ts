@@ -1,8 +1,15 @@
 /** Parameters of a resolved request, by model member name, for each protocol. */
-import type { RawOperation } from '../../catalog/api-index.js';
+import {
+  type RawOperation,
+  type XmlList,
+  type XmlMap,
+  type XmlShape,
+  type XmlStruct,
+  xmlInputShape,
+} from '../../catalog/api-index.js';
 import { CborError, decodeCbor } from './cbor.js';
 import { formParams, jsonObject, type Params, plain, renameTop } from './params.js';
-import { parseXml, XmlError } from './xml.js';
+import { parseXml, shapeXml, XmlError } from './xml.js';
 
 export interface Extracted {
   params: Params;
@@ -42,16 +49,80 @@ export function cborParams(body: Uint8Array, bodyTruncated: boolean): Extracted 
   }
 }
 
-/** Query and EC2: the form in the body (POST) or in the query string (GET). */
+/**
+ * Query and EC2: the form in the body (POST) or in the query string (GET). Keys with a
+ * `__proto__` segment are dropped: the form reader would walk into Object.prototype.
+ */
 export function formProtocolParams(
   op: RawOperation,
   form: URLSearchParams,
   bodyTruncated: boolean,
 ): Extracted {
+  const shape = xmlInputShape(op);
+  const safe = [...form].filter(([k]) => !k.split('.').includes('__proto__'));
   return {
-    params: formParams(form, op.b),
+    params: shape ? (shapeForm(formParams(safe), shape) as Params) : formParams(safe, op.b),
     warning: bodyTruncated ? truncated('form') : null,
   };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Form parameters (already nested, `member` and `entry` wrappers removed, indexes made lists)
+ * mapped to the model: keys renamed to member names, lists wrapped in a named item unwrapped,
+ * flattened maps (`Attribute.1.Name=k&Attribute.1.Value=v`) made maps. Keys the shape does not
+ * describe stay as they are.
+ */
+export function shapeForm(value: unknown, shape: XmlShape | null): unknown {
+  if (!shape) return value;
+  if (shape.kind === 'struct') return formStruct(value, shape);
+  if (shape.kind === 'list') return formList(value, shape);
+  return formMap(value, shape);
+}
+
+function formStruct(value: unknown, shape: XmlStruct): unknown {
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const m = shape.members[key];
+    if (!m) {
+      if (!Object.hasOwn(out, key) && key !== '__proto__') out[key] = v;
+      continue;
+    }
+    const mapped = shapeForm(v, m.shape);
+    const prev = Object.hasOwn(out, m.name) ? out[m.name] : undefined;
+    // two wire names for one flattened member (SDKs differ on the item name): one list
+    out[m.name] = Array.isArray(prev) && Array.isArray(mapped) ? [...prev, ...mapped] : mapped;
+  }
+  return out;
+}
+
+function formList(value: unknown, shape: XmlList): unknown {
+  let list = value;
+  // `Ids.Id.1=a` (a list whose items are named): the item name is a level of its own
+  if (isRecord(value) && Object.hasOwn(value, shape.item) && Object.keys(value).length === 1)
+    list = value[shape.item];
+  if (!Array.isArray(list)) return value;
+  return list.map((i) => shapeForm(i, shape.of));
+}
+
+function formMap(value: unknown, shape: XmlMap): unknown {
+  if (Array.isArray(value)) {
+    // flattened (`Attribute.N.Name`) or entries whose key name the generic reader did not know
+    const out: Record<string, unknown> = {};
+    for (const e of value) {
+      if (!isRecord(e) || typeof e[shape.key] !== 'string' || !Object.hasOwn(e, shape.key)) return value;
+      const k = e[shape.key] as string;
+      if (k !== '__proto__') out[k] = shapeForm(e[shape.value], shape.of);
+    }
+    return out;
+  }
+  if (!isRecord(value) || !shape.of) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== '__proto__') out[k] = shapeForm(v, shape.of);
+  return out;
 }
 
 export interface RestInput {
@@ -98,8 +169,15 @@ export function restParams(input: RestInput): Extracted {
   if (input.bodyTruncated) return { params, warning: truncated(input.xml ? 'XML' : 'JSON') };
   const body = input.xml ? xmlBody(text(input.body)) : jsonObject(text(input.body));
   if (body === null) return { params, warning: `${input.xml ? 'XML' : 'JSON'} body could not be parsed` };
-  if (op.P) params[op.P] = body;
-  else Object.assign(params, op.b ? renameTop(body, op.b) : body);
+  // REST-XML: element names to member names, lists and maps, as the model describes them
+  const shape = input.xml ? xmlInputShape(op) : null;
+  const value = shape ? (shapeXml(body, shape) as Params) : body;
+  if (op.P) params[op.P] = value;
+  else {
+    const members = op.b && !shape ? renameTop(value, op.b) : value;
+    // a `__proto__` member would set the prototype through Object.assign: never one in a model
+    for (const [k, v] of Object.entries(members)) if (k !== '__proto__') params[k] = v;
+  }
   return { params, warning: null };
 }
 

@@ -11,6 +11,8 @@ const FORM_PROTOCOL_KEYS = new Set(['Action', 'Version']);
  * EC2's `InstanceId.1=i-1` becomes `{InstanceId: ['i-1']}`. Top-level wire names are renamed to
  * member names with `renames`.
  */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function formParams(
   form: Iterable<[string, string]>,
   renames: Readonly<Record<string, string>> = {},
@@ -19,6 +21,8 @@ export function formParams(
   for (const [key, value] of form) {
     if (FORM_PROTOCOL_KEYS.has(key) || key.startsWith('X-Amz-')) continue;
     const parts = key.split('.');
+    // A request can name any key: never let one reach an object's prototype.
+    if (parts.some((p) => UNSAFE_KEYS.has(p))) continue;
     let node: Record<string, unknown> = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const part = parts[i] as string;

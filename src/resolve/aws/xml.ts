@@ -2,7 +2,9 @@
  * A small XML reader for request bodies of REST-XML APIs (S3 configurations, Route 53 change
  * batches, CloudFront distributions). Elements become objects keyed by local name; repeated
  * elements become lists; text-only elements become strings. Attributes are ignored.
+ * `shapeXml` then maps a parsed value to the model's member names, lists and maps.
  */
+import type { XmlList, XmlMap, XmlShape, XmlStruct } from '../../catalog/api-index.js';
 
 export class XmlError extends Error {}
 
@@ -91,13 +93,13 @@ class Parser {
     if (children.length === 0) return { name, value: text };
     const obj: Record<string, unknown> = {};
     for (const c of children) {
-      const prev = obj[c.name];
-      if (prev === undefined) obj[c.name] = c.value;
+      const prev = Object.hasOwn(obj, c.name) ? obj[c.name] : undefined;
+      if (prev === undefined) setKey(obj, c.name, c.value);
       else if (Array.isArray(prev) && repeated.has(prev)) prev.push(c.value);
       else {
         const list = [prev, c.value];
         repeated.add(list);
-        obj[c.name] = list;
+        setKey(obj, c.name, list);
       }
     }
     return { name, value: obj };
@@ -115,4 +117,80 @@ function decodeEntities(s: string): string {
     }
     return ENTITIES[e] ?? all;
   });
+}
+
+/** Sets an own property, even `__proto__`, without touching the prototype. */
+function setKey(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Repeated elements parse as a list, a single one as its value: always a list here. */
+const items = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+/**
+ * A parsed XML value mapped to the model: elements renamed to member names, flattened and
+ * wrapped lists made lists (even of one item), maps made maps. Elements the shape does not
+ * describe keep their name and parsed value; scalars stay text.
+ */
+export function shapeXml(value: unknown, shape: XmlShape | null): unknown {
+  if (!shape) return value;
+  if (shape.kind === 'struct') return struct(value, shape);
+  if (shape.kind === 'list') return wrappedList(value, shape);
+  return wrappedMap(value, shape);
+}
+
+function struct(value: unknown, shape: XmlStruct): unknown {
+  if (value === '') return {};
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(value)) {
+    const m = shape.members[name];
+    if (!m) {
+      if (!Object.hasOwn(out, name)) setKey(out, name, v);
+      continue;
+    }
+    let mapped: unknown;
+    if (m.flat && m.shape?.kind === 'map') mapped = entries(items(v), m.shape) ?? v;
+    else if (m.flat && m.shape?.kind === 'list') {
+      const of = m.shape.of;
+      mapped = items(v).map((i) => shapeXml(i, of));
+    } else mapped = shapeXml(v, m.shape);
+    const prev = Object.hasOwn(out, m.name) ? out[m.name] : undefined;
+    // two element names for one flattened member (SDKs differ on the item name): one list
+    if (Array.isArray(prev) && Array.isArray(mapped)) out[m.name] = [...prev, ...mapped];
+    else setKey(out, m.name, mapped);
+  }
+  return out;
+}
+
+function wrappedList(value: unknown, shape: XmlList): unknown {
+  if (value === '') return [];
+  if (!isRecord(value)) return value;
+  const keys = Object.keys(value);
+  const key = Object.hasOwn(value, shape.item) ? shape.item : keys.length === 1 ? keys[0] : undefined;
+  if (key === undefined) return value;
+  return items(value[key]).map((i) => shapeXml(i, shape.of));
+}
+
+function wrappedMap(value: unknown, shape: XmlMap): unknown {
+  if (value === '') return {};
+  if (!isRecord(value) || !Object.hasOwn(value, 'entry')) return value;
+  return entries(items(value.entry), shape) ?? value;
+}
+
+/** Map entries (`<key>k</key><value>v</value>`) as an object, or null when they are not. */
+function entries(list: unknown[], shape: XmlMap): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  for (const e of list) {
+    if (!isRecord(e) || !Object.hasOwn(e, shape.key)) return null;
+    const k = e[shape.key];
+    if (typeof k !== 'string') return null;
+    setKey(out, k, shapeXml(Object.hasOwn(e, shape.value) ? e[shape.value] : '', shape.of));
+  }
+  return out;
 }

@@ -35,6 +35,8 @@ interface Case {
     account?: string | null;
     signingName?: string;
     params?: Record<string, unknown>;
+    /** The parameters are exactly `params`, no other member. */
+    exactParams?: boolean;
     warnings?: number;
     unresolved?: string;
     learnedAccount?: string | null;
@@ -108,6 +110,7 @@ for (const file of files(root)) {
         if (e.signingName !== undefined) assert.equal(op.signingName, e.signingName);
         if (e.warnings !== undefined) assert.equal(op.warnings?.length ?? 0, e.warnings);
         for (const [k, v] of Object.entries(e.params ?? {})) assert.deepEqual(op.params[k], v, `param ${k}`);
+        if (e.exactParams) assert.deepEqual(op.params, e.params ?? {}, 'params (exact)');
         if (e.learnedAccount !== undefined) assert.equal(learnAccount(call, r), e.learnedAccount);
       });
     }

@@ -1,0 +1,217 @@
+/**
+ * Folding records into distinct calls: one tuple per (principal, operation, permissions it
+ * needed, region, error), with a count and the first and last time seen. Memory grows with the
+ * number of distinct tuples, never with the number of records.
+ *
+ * Like `src/index.ts`, this composes stages (the CloudTrail mapping and authorization) because
+ * it runs inside worker threads, where the permissions a record needs decide what is distinct.
+ */
+import { authorizeAws } from '../../authorize/aws/index.js';
+import type { Operation } from '../../model/index.js';
+import { trailOperation } from '../../resolve/aws/cloudtrail.js';
+import { compileFilters, type FilterResult, type TrailFilters } from './filters.js';
+import { principalOf } from './principal.js';
+import type { TrailRecord } from './records.js';
+
+export interface TrailTuple {
+  key: string;
+  principal: string;
+  first: string;
+  last: string;
+  count: number;
+  /** The record's error code (`Client.` / `Server.` prefixes removed), or null. */
+  error: string | null;
+  /** The operation, when the record names one the API index knows. */
+  operation: Operation | null;
+  unresolved: {
+    reason: 'unknown-service' | 'unknown-operation';
+    service: string | null;
+    operation: string;
+    region: string;
+    account: string | null;
+    /** The record's `eventSource`. */
+    source: string;
+  } | null;
+}
+
+export type Filtered = Exclude<FilterResult, 'keep'>;
+
+export interface TrailStats {
+  /** Records read. */
+  events: number;
+  /** Records that passed the filters and were counted. */
+  kept: number;
+  filtered: Record<Filtered, number>;
+  /** Records that are not API calls (console sign-ins, service events, Insights). */
+  notApiCalls: number;
+  files: number;
+  bytes: number;
+  skippedFiles: number;
+}
+
+export function emptyStats(): TrailStats {
+  return {
+    events: 0,
+    kept: 0,
+    filtered: { principal: 0, account: 0, region: 0, time: 0, error: 0 },
+    notApiCalls: 0,
+    files: 0,
+    bytes: 0,
+    skippedFiles: 0,
+  };
+}
+
+export function addStats(into: TrailStats, from: TrailStats): void {
+  for (const k of COUNTS) into[k] += from[k];
+  for (const k of Object.keys(into.filtered) as Filtered[]) into.filtered[k] += from.filtered[k];
+}
+
+const COUNTS = ['events', 'kept', 'notApiCalls', 'files', 'bytes', 'skippedFiles'] as const;
+
+/** `now - before`, field by field. */
+export function diffStats(now: TrailStats, before: TrailStats): TrailStats {
+  const d = structuredClone(now);
+  for (const k of COUNTS) d[k] -= before[k];
+  for (const k of Object.keys(d.filtered) as Filtered[]) d.filtered[k] -= before.filtered[k];
+  return d;
+}
+
+interface Mapped {
+  /** What the call needed, as a key: equal keys need equal permissions. */
+  needs: string;
+  operation: Operation | null;
+  unresolved: TrailTuple['unresolved'];
+}
+
+/** Records with equal request fields map to the same call: the answer is kept for reuse. */
+const CACHE_LIMIT = 50_000;
+
+export class Aggregator {
+  readonly stats = emptyStats();
+  private readonly tuples = new Map<string, TrailTuple>();
+  private readonly cache = new Map<string, Mapped>();
+  private readonly filter: ReturnType<typeof compileFilters>;
+  private readonly needsTime: boolean;
+
+  constructor(filters: TrailFilters) {
+    this.filter = compileFilters(filters);
+    this.needsTime = filters.since !== null || filters.until !== null;
+  }
+
+  /** Counts one record. */
+  add(r: TrailRecord): void {
+    this.stats.events++;
+    if (r.eventType !== undefined && r.eventType !== 'AwsApiCall') {
+      this.stats.notApiCalls++;
+      return;
+    }
+    const identity = r.userIdentity;
+    const principal = principalOf(identity);
+    const account = r.recipientAccountId ?? identity?.accountId ?? null;
+    const error =
+      typeof r.errorCode === 'string' && r.errorCode ? r.errorCode.replace(/^(Client|Server)\./, '') : null;
+    const verdict = this.filter({
+      principal,
+      identityArn: typeof identity?.arn === 'string' ? identity.arn : null,
+      account,
+      region: r.awsRegion,
+      time: this.needsTime ? Date.parse(r.eventTime) : 0,
+      error,
+    });
+    if (verdict !== 'keep') {
+      this.stats.filtered[verdict]++;
+      return;
+    }
+    this.stats.kept++;
+    const mapped = this.map(r, account);
+    const key = `${principal}\u0000${error ?? ''}\u0000${mapped.needs}`;
+    const t = this.tuples.get(key);
+    if (t) {
+      t.count++;
+      if (r.eventTime < t.first) t.first = r.eventTime;
+      if (r.eventTime > t.last) t.last = r.eventTime;
+      return;
+    }
+    this.tuples.set(key, {
+      key,
+      principal,
+      first: r.eventTime,
+      last: r.eventTime,
+      count: 1,
+      error,
+      operation: mapped.operation,
+      unresolved: mapped.unresolved,
+    });
+  }
+
+  private map(r: TrailRecord, account: string | null): Mapped {
+    const raw = `${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${
+      r.requestParameters ? JSON.stringify(r.requestParameters) : ''
+    }\u0000${r.resources ? r.resources.map((x) => x?.ARN ?? '').join(' ') : ''}`;
+    const hit = this.cache.get(raw);
+    if (hit) return hit;
+    const resolution = trailOperation({
+      eventSource: r.eventSource,
+      eventName: r.eventName,
+      awsRegion: r.awsRegion,
+      recipientAccountId: account ?? undefined,
+      apiVersion: r.apiVersion,
+      requestParameters: r.requestParameters,
+      resources: Array.isArray(r.resources) ? r.resources : undefined,
+    });
+    let mapped: Mapped;
+    if (resolution.kind === 'unresolved') {
+      const { reason, service, operation, region } = resolution;
+      mapped = {
+        needs: `?${reason}\u0000${r.eventSource}\u0000${r.eventName}\u0000${region}`,
+        operation: null,
+        unresolved: { reason, service, operation, region, account, source: r.eventSource },
+      };
+    } else {
+      const op = resolution.operation;
+      const reqs = authorizeAws(op);
+      const needs =
+        reqs === null ? 'no-mapping' : JSON.stringify(reqs.map((q) => [q.action, q.resources, q.conditions]));
+      mapped = {
+        needs: `${op.service}:${op.operation}\u0000${op.region}\u0000${needs}`,
+        operation: op,
+        unresolved: null,
+      };
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(raw, mapped);
+    return mapped;
+  }
+
+  /** The distinct calls so far. */
+  result(): TrailTuple[] {
+    return [...this.tuples.values()];
+  }
+
+  /** Adds tuples counted elsewhere (another worker). */
+  merge(tuples: readonly TrailTuple[]): void {
+    for (const t of tuples) {
+      const own = this.tuples.get(t.key);
+      if (!own) {
+        this.tuples.set(t.key, { ...t });
+        continue;
+      }
+      own.count += t.count;
+      if (t.first < own.first) {
+        own.first = t.first;
+        own.operation = t.operation;
+      }
+      if (t.last > own.last) own.last = t.last;
+    }
+  }
+
+  get size(): number {
+    return this.tuples.size;
+  }
+}
+
+/** Tuples in a stable order: by principal, then first time seen, then key. */
+export function sortTuples(tuples: TrailTuple[]): TrailTuple[] {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return tuples.sort((a, b) => cmp(a.principal, b.principal) || cmp(a.first, b.first) || cmp(a.key, b.key));
+}
