@@ -1,14 +1,5 @@
 #!/usr/bin/env node
 import { LeastprivError } from '../errors.js';
-import { caCommand } from './ca.js';
-import { checkCommand } from './check.js';
-import { csmCommand } from './csm.js';
-import { diffCommand } from './diff.js';
-import { generateCommand } from './generate.js';
-import { lintCommand } from './lint.js';
-import { proxyCommand } from './proxy.js';
-import { runCommand } from './run.js';
-import { trailCommand } from './trail.js';
 
 interface Command {
   usage: string;
@@ -16,45 +7,53 @@ interface Command {
   run: (argv: string[]) => Promise<number> | number;
 }
 
-/** Every command, in the order `--help` lists them. */
+/** Every command, in the order `--help` lists them; each is loaded only when it runs. */
 const COMMANDS: Record<string, Command> = {
   run: {
     usage: 'run [options] -- COMMAND [ARGS...]',
     summary: 'run a command through the proxy, write its policy',
-    run: runCommand,
+    run: async (argv) => (await import('./run.js')).runCommand(argv),
   },
   proxy: {
     usage: 'proxy [--host H] [--port P] [options]',
     summary: 'run the proxy until stopped',
-    run: proxyCommand,
+    run: async (argv) => (await import('./proxy.js')).proxyCommand(argv),
   },
   csm: {
     usage: 'csm [--host H] [--port 31000] [options]',
     summary: 'listen for SDK client-side monitoring events',
-    run: csmCommand,
+    run: async (argv) => (await import('./csm.js')).csmCommand(argv),
   },
   trail: {
     usage: 'trail PATH... [filters] [options]',
     summary: 'policies from CloudTrail logs',
-    run: trailCommand,
+    run: async (argv) => (await import('./trail.js')).trailCommand(argv),
   },
   generate: {
     usage: 'generate CALLS.ndjson... [options]',
     summary: 'policy from recorded calls (several logs are merged)',
-    run: generateCommand,
+    run: async (argv) => (await import('./generate.js')).generateCommand(argv),
   },
   diff: {
     usage: 'diff POLICY CALLS.ndjson...',
     summary: 'unused, missing and over-broad permissions',
-    run: diffCommand,
+    run: async (argv) => (await import('./diff.js')).diffCommand(argv),
   },
   check: {
     usage: 'check POLICY CALLS.ndjson...',
     summary: 'does the policy allow every recorded call?',
-    run: checkCommand,
+    run: async (argv) => (await import('./check.js')).checkCommand(argv),
   },
-  lint: { usage: 'lint POLICY', summary: 'mistakes a reviewer would catch', run: lintCommand },
-  ca: { usage: 'ca [--path | --regenerate]', summary: 'the local certificate authority', run: caCommand },
+  lint: {
+    usage: 'lint POLICY',
+    summary: 'mistakes a reviewer would catch',
+    run: async (argv) => (await import('./lint.js')).lintCommand(argv),
+  },
+  ca: {
+    usage: 'ca [--path | --regenerate]',
+    summary: 'the local certificate authority',
+    run: async (argv) => (await import('./ca.js')).caCommand(argv),
+  },
 };
 
 function help(): string {

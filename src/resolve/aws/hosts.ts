@@ -34,8 +34,22 @@ const HOST_ALIASES: Readonly<Record<string, string>> = {
 
 const MARKERS = new Set(['dualstack', 'fips', 'global', 'vpce']);
 
+/** Parsed hosts: a workload talks to few hosts, many times. Bounded; results are never mutated. */
+const parsed = new Map<string, Readonly<HostInfo>>();
+const PARSED_MAX = 4096;
+
 /** Splits a host into partition, region and service labels. */
 export function parseHost(host: string): HostInfo {
+  let info = parsed.get(host);
+  if (info === undefined) {
+    info = Object.freeze(parseHostUncached(host));
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(host, info);
+  }
+  return info as HostInfo;
+}
+
+function parseHostUncached(host: string): HostInfo {
   const h = host.toLowerCase().replace(/\.$/, '');
   let rest: string | null = null;
   let partition: string | null = null;
