@@ -68,7 +68,8 @@ export class Session {
   private version = 0;
   private built: { version: number; policy: BuiltPolicy } | null = null;
   private lastId = 0;
-  private pending: { op: Operation; id: number; record: CallRecord; requirements: Requirement[] }[] = [];
+  /** Calls added before the account was known, by requirement set (one operation stands for each). */
+  private pending = new Map<string, Pending>();
 
   constructor(private readonly options: SessionOptions) {
     this.ctx = { accountId: options.accountId, learnedAccount: null };
@@ -128,7 +129,13 @@ export class Session {
     // Until the account is known, its requirements stay apart: an sts GetCallerIdentity
     // answer later in the session fills the account into their ARNs.
     const accountless = op.account === null && requirements !== null && requirements.length > 0;
-    if (accountless) this.pending.push({ op, id: this.lastId, record, requirements });
+    if (accountless) {
+      const key = `${name}\n${requirementKey(requirements)}`;
+      const p = this.pending.get(key) ?? { op, requirements, ids: [], records: [] };
+      p.ids.push(this.lastId);
+      p.records.push(record);
+      this.pending.set(key, p);
+    }
     this.count(record, requirements, !accountless);
     return record;
   }
@@ -136,18 +143,19 @@ export class Session {
   /** Authorizes again, with the account now known, the calls that were added without it. */
   private settle(): void {
     const account = this.ctx.learnedAccount;
-    if (account === null || this.pending.length === 0) return;
-    for (const p of this.pending) {
+    if (account === null || this.pending.size === 0) return;
+    for (const p of this.pending.values()) {
       const requirements = authorizeAws({ ...p.op, account }) ?? p.requirements;
-      Object.assign(p.record, {
+      const filled = {
         account,
         actions: sorted(requirements.map((r) => r.action)),
         resources: sorted(requirements.flatMap((r) => r.resources)),
         requirements: requirements.map(toLogged),
-      });
-      this.remember(requirements, p.id);
+      };
+      for (const record of p.records) Object.assign(record, filled);
+      for (const id of p.ids) this.remember(requirements, id);
     }
-    this.pending = [];
+    this.pending.clear();
     this.version++;
   }
 
@@ -189,7 +197,10 @@ export class Session {
   /** The policy for everything added so far, with the calls behind each statement. */
   policy(): BuiltPolicy {
     if (this.built?.version !== this.version) {
-      const pending = this.pending.map((p) => ({ requirements: p.requirements, callIds: [p.id] }));
+      const pending = [...this.pending.values()].map((p) => ({
+        requirements: p.requirements,
+        callIds: p.ids,
+      }));
       const policy = buildPolicy([...this.entries.values(), ...pending], {
         wildcardResources: this.options.wildcardResources,
         requestedRegions: this.options.requestedRegions ?? false,
@@ -255,7 +266,7 @@ export class Session {
   }
 
   private remember(requirements: Requirement[], callId: number): void {
-    const key = JSON.stringify(requirements.map((r) => [r.action, r.resources, r.conditions]));
+    const key = requirementKey(requirements);
     const entry = this.entries.get(key);
     if (entry) entry.callIds.push(callId);
     else this.entries.set(key, { requirements, callIds: [callId] });
@@ -291,6 +302,17 @@ function base(meta: CallMeta) {
     status: meta.status,
     error: meta.error,
   };
+}
+
+interface Pending {
+  op: Operation;
+  requirements: Requirement[];
+  ids: number[];
+  records: CallRecord[];
+}
+
+function requirementKey(requirements: Requirement[]): string {
+  return JSON.stringify(requirements.map((r) => [r.action, r.resources, r.conditions]));
 }
 
 function sorted(values: string[]): string[] {

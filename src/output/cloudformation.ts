@@ -3,7 +3,17 @@
  * and its ARN as an output. Attach it by adding `Roles`, `Users` or `Groups` to its properties,
  * or by importing the output.
  */
-import { stringify } from 'yaml';
+import { createRequire } from 'node:module';
+
+/** The YAML library, loaded on first use: most runs never write CloudFormation. */
+const loadYaml = (() => {
+  let yaml: typeof import('yaml') | null = null;
+  return () => {
+    yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    return yaml;
+  };
+})();
+
 import type { PolicyDocument } from '../model/index.js';
 
 /** Logical ids: `LeastprivPolicy`, then `LeastprivPolicy2`, ... */
@@ -33,5 +43,5 @@ export function renderCloudFormation(documents: readonly PolicyDocument[]): stri
     Outputs: outputs,
   };
   // YAML 1.1 rules: CloudFormation reads `2012-10-17` unquoted as a date, so it is quoted.
-  return stringify(template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
+  return loadYaml().stringify(template, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false });
 }
