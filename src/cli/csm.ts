@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import type { CsmCall, CsmUnresolved } from '../capture/csm/event.js';
 import { type CsmListener, type CsmStats, startCsmListener } from '../capture/csm/listener.js';
 import { LeastprivError } from '../errors.js';
@@ -7,6 +5,7 @@ import { Session } from '../index.js';
 import { type Format, parseFormat } from '../output/policy.js';
 import { OUTPUT_OPTIONS, parse, parseAccountId, parsePort } from './args.js';
 import { writeOutputs } from './capture.js';
+import { runChild } from './child.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const CSM_HELP = `Usage: leastpriv csm [--host 127.0.0.1] [--port 31000] [options]
@@ -171,29 +170,7 @@ export async function runWithCsm(values: CsmValues, file: string, args: string[]
     AWS_CSM_PORT: String(c.listener.port),
     AWS_CSM_HOST: c.listener.host,
   };
-  const status = await new Promise<number>((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit', env });
-    const forward = (signal: NodeJS.Signals) => {
-      // A terminal already delivers Ctrl-C to the whole foreground group.
-      if (signal === 'SIGINT' && process.stdin.isTTY) return;
-      child.kill(signal);
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      for (const s of signals) process.off(s, forward);
-      process.stderr.write(
-        err.code === 'ENOENT'
-          ? `leastpriv: command not found: ${file}; check the name and PATH\n`
-          : `leastpriv: cannot run ${file}: ${err.message}\n`,
-      );
-      resolve(err.code === 'ENOENT' ? 127 : 126);
-    });
-    child.on('exit', (code, signal) => {
-      for (const s of signals) process.off(s, forward);
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
-    });
-  });
+  const status = await runChild(file, args, env).status;
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   await c.listener.close();
   finish(c, values);

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import { caSettingFor, clientEnv, writeCaBundle } from '../capture/proxy/client-env.js';
 import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
 import { type Capture, startCapture, writeOutputs } from './capture.js';
+import { runChild, stopChild } from './child.js';
 import { runWithCsm } from './csm.js';
 import { formatExplain, formatSummary } from './summary.js';
 
@@ -77,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new LeastprivError('usage', `--on-tls-reject '${onReject}' must be stop or warn`);
   }
 
-  let child: ReturnType<typeof spawn> | null = null;
+  let child: ChildProcess | null = null;
   let rejected: TlsRejection | null = null;
   let bundlePath = '';
   const log = (line: string) => {
@@ -94,7 +94,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         process.stderr.write(
           `leastpriv: a client rejected leastpriv's certificate for ${r.host} (TLS alert: ${r.alert}): it ignores the CA bundle set in ${caSettingFor(r.userAgent)}. Point that setting at ${bundlePath}, which holds the system roots and leastpriv's CA${onReject === 'stop' ? '; stopping the command' : ''}.\n`,
         );
-        if (onReject === 'stop' && child) stop(child);
+        if (onReject === 'stop' && child) stopChild(child);
       },
     },
   );
@@ -106,42 +106,13 @@ export async function runCommand(argv: string[]): Promise<number> {
     bundlePath,
   });
 
-  const status = await new Promise<number>((resolve) => {
-    const c = spawn(file, args, { stdio: 'inherit', env });
-    child = c;
-    const forward = (signal: NodeJS.Signals) => {
-      // A terminal already delivers Ctrl-C to the whole foreground group; forwarding it
-      // again would make programs like Terraform see a second, forceful interrupt.
-      if (signal === 'SIGINT' && process.stdin.isTTY) return;
-      c.kill(signal);
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
-    c.on('error', (err: NodeJS.ErrnoException) => {
-      for (const s of signals) process.off(s, forward);
-      process.stderr.write(
-        err.code === 'ENOENT'
-          ? `leastpriv: command not found: ${file}; check the name and PATH\n`
-          : `leastpriv: cannot run ${file}: ${err.message}\n`,
-      );
-      resolve(err.code === 'ENOENT' ? 127 : 126);
-    });
-    c.on('exit', (code, signal) => {
-      for (const s of signals) process.off(s, forward);
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
-    });
-  });
+  const started = runChild(file, args, env);
+  child = started.child;
+  const status = await started.status;
 
   await capture.proxy.close();
   const written = writeOutputs(capture, values);
   if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), written));
   if (values.explain) process.stderr.write(formatExplain(capture.session));
   return rejected && onReject === 'stop' ? EXIT_TLS_REJECTED : status;
-}
-
-function stop(child: ReturnType<typeof spawn>): void {
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  timer.unref();
-  child.once('exit', () => clearTimeout(timer));
 }
