@@ -87,7 +87,8 @@ describe('a client that rejects leastpriv’s certificate', { timeout: 90_000 },
     });
     assert.equal(r.code, 3, explain(r));
     assert.ok(r.ms < FAST_MS, `took ${r.ms} ms to stop the command: ${explain(r)}`);
-    assert.match(r.stdout, /attempt 0 .*CERTIFICATE_VERIFY_FAILED/, explain(r));
+    // What the client itself printed is not asserted: leastpriv stops it right as its first
+    // attempt fails, so its output may be cut anywhere.
     assert.match(r.stderr, /rejected leastpriv's certificate for sts\.us-east-1\.amazonaws\.com/, explain(r));
     assert.match(r.stderr, /unknown ca/i, 'names the certificate problem');
     assert.match(r.stderr, /SSL_CERT_FILE|REQUESTS_CA_BUNDLE/, 'names the CA settings Python reads');
