@@ -4,9 +4,7 @@ import { type ProxyServer, startProxy, type TlsRejection, type Upstream } from '
 import { LeafIssuer } from '../capture/proxy/x509.js';
 import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
-import { callsToNdjson } from '../output/calls-log.js';
-import { type Format, parseFormat, renderPolicy } from '../output/policy.js';
-import { writeFileAtomic } from '../output/write.js';
+import { type Format, parseFormat } from '../output/policy.js';
 import { parseAccountId, parseSize } from './args.js';
 
 export interface CaptureValues {
@@ -102,19 +100,4 @@ export async function startCapture(
     );
   }
   return { home, ca, proxy, session, format, upstreamLabel: label };
-}
-
-/** Writes the policy (file or stdout) and the calls log. Returns what was written where. */
-export function writeOutputs(
-  capture: { session: Session; format: Format },
-  values: { output?: string | undefined; calls?: string | undefined },
-): { policy: string; calls: string | null } {
-  const policy = renderPolicy(capture.session.policy().documents, capture.format);
-  if (values.calls) writeFileAtomic(values.calls, callsToNdjson(capture.session.calls()));
-  if (values.output && values.output !== '-') {
-    writeFileAtomic(values.output, policy);
-    return { policy: values.output, calls: values.calls ?? null };
-  }
-  process.stdout.write(policy);
-  return { policy: 'stdout', calls: values.calls ?? null };
 }

@@ -4,8 +4,8 @@ import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
 import { type Format, parseFormat } from '../output/policy.js';
 import { OUTPUT_OPTIONS, parse, parseAccountId, parsePort } from './args.js';
-import { writeOutputs } from './capture.js';
 import { runChild } from './child.js';
+import { writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const CSM_HELP = `Usage: leastpriv csm [--host 127.0.0.1] [--port 31000] [options]

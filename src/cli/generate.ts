@@ -1,10 +1,9 @@
 import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
 import { loadCallsLogs } from '../input/index.js';
-import { callsToNdjson } from '../output/calls-log.js';
-import { parseFormat, renderPolicy } from '../output/policy.js';
-import { writeFileAtomic } from '../output/write.js';
+import { parseFormat } from '../output/policy.js';
 import { OUTPUT_OPTIONS, parse, parseAccountId } from './args.js';
+import { writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const GENERATE_HELP = `Usage: leastpriv generate CALLS.ndjson... [options]
@@ -43,20 +42,8 @@ export function generateCommand(argv: string[]): number {
     wildcardResources: values['wildcard-resources'],
   });
   for (const record of loadCallsLogs(positionals)) session.addRecord(record);
-  const built = session.policy();
-  const text = renderPolicy(built.documents, format, {
-    explain: built.explain,
-    call: (id) => session.call(id),
-    warnings: built.warnings,
-  });
-  if (values.calls) writeFileAtomic(values.calls, callsToNdjson(session.calls()));
-  let where = 'stdout';
-  if (values.output && values.output !== '-') {
-    writeFileAtomic(values.output, text);
-    where = values.output;
-  } else process.stdout.write(text);
-  if (!values.quiet)
-    process.stderr.write(formatSummary(session.summary(), { policy: where, calls: values.calls ?? null }));
+  const written = writeOutputs({ session, format }, values);
+  if (!values.quiet) process.stderr.write(formatSummary(session.summary(), written));
   if (values.explain) process.stderr.write(formatExplain(session));
   return 0;
 }

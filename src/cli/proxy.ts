@@ -1,7 +1,8 @@
 import { clientEnv, writeCaBundle } from '../capture/proxy/client-env.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
-import { startCapture, writeOutputs } from './capture.js';
+import { startCapture } from './capture.js';
 import { LivePolicy } from './live.js';
+import { writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const PROXY_HELP = `Usage: leastpriv proxy [--host 127.0.0.1] [--port 10080] [options]
@@ -16,7 +17,7 @@ Options:
       --host HOST          address to listen on (default 127.0.0.1)
       --port PORT          port to listen on (default 10080; 0 picks a free one)
   -o, --output FILE        write the policy to FILE (default: stdout, at exit)
-  -f, --format FORMAT      policy format: json (default)
+  -f, --format FORMAT      json (default), terraform, cloudformation or markdown
       --calls FILE         write the calls log (NDJSON) to FILE
       --upstream TARGET    aws (default), stub, or the URL of an AWS-compatible endpoint
       --upstream-ca FILE   also trust this CA for an https --upstream

@@ -3,9 +3,10 @@ import { caSettingFor, clientEnv, writeCaBundle } from '../capture/proxy/client-
 import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
-import { type Capture, startCapture, writeOutputs } from './capture.js';
+import { type Capture, startCapture } from './capture.js';
 import { runChild, stopChild } from './child.js';
 import { runWithCsm } from './csm.js';
+import { writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const RUN_HELP = `Usage: leastpriv run [options] -- COMMAND [ARGS...]
@@ -16,7 +17,7 @@ leastpriv: its input, output and exit code are its own.
 
 Options:
   -o, --output FILE        write the policy to FILE (default: stdout)
-  -f, --format FORMAT      policy format: json (default)
+  -f, --format FORMAT      json (default), terraform, cloudformation or markdown
       --calls FILE         write the calls log (NDJSON, one line per call) to FILE
       --upstream TARGET    where intercepted calls go: aws (default), stub (answer locally,
                            no account needed), or the URL of an AWS-compatible endpoint

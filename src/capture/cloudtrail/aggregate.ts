@@ -7,6 +7,7 @@
  * it runs inside worker threads, where the permissions a record needs decide what is distinct.
  */
 import { authorizeAws } from '../../authorize/aws/index.js';
+import { present } from '../../authorize/aws/params.js';
 import type { Operation } from '../../model/index.js';
 import { trailOperation } from '../../resolve/aws/cloudtrail.js';
 import { compileFilters, type FilterResult, type TrailFilters } from './filters.js';
@@ -85,11 +86,62 @@ interface Mapped {
 
 /** Records with equal request fields map to the same call: the answer is kept for reuse. */
 const CACHE_LIMIT = 50_000;
+/** Entries of the fold map (record fields -> tuple) before it starts over. */
+const FOLD_LIMIT = 50_000;
+
+/**
+ * Request parameters that never change what a call needs, but are unique per call: left out of
+ * the fold key (below) so that records differing only in them fold without resolving and
+ * authorizing again. Deliberately short, and checked against what reads parameters:
+ * - idempotency tokens, any service (`clientToken`: EC2 and many more; `clientRequestToken`:
+ *   CloudFormation, Secrets Manager...): no rule, derived resource or ARN template reads them;
+ * - DynamoDB item contents (`key`, `item`, `exclusiveStartKey`, `expressionAttributeValues`):
+ *   the DynamoDB rules read only `TableName`, `IndexName`, `RequestItems` and `TransactItems`,
+ *   and no condition key is derived from item keys or values (no `dynamodb:LeadingKeys`).
+ *   Scoped to DynamoDB: S3's `key` names the object and does change the resource.
+ * A left-out member still counts by whether it is present (rules may test presence), and a
+ * string value that looks like an ARN is kept as it is (ARN-shaped parameters are read).
+ */
+const IRRELEVANT_ANY = new Set(['clientToken', 'clientRequestToken']);
+const IRRELEVANT_BY_SOURCE: Record<string, ReadonlySet<string>> = {
+  'dynamodb.amazonaws.com': new Set([
+    'clientToken',
+    'clientRequestToken',
+    'key',
+    'item',
+    'exclusiveStartKey',
+    'expressionAttributeValues',
+  ]),
+};
+
+/** What a left-out member contributes to the fold key: its presence, or an ARN as it is. */
+function stand(value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith('arn:')) return value;
+  return present(value) ? 1 : 0;
+}
+
+/** `requestParameters` as a fold key part: the JSON text, the irrelevant members replaced. */
+function paramsKey(source: string, params: Record<string, unknown> | null | undefined): string {
+  if (!params) return '';
+  const drop = IRRELEVANT_BY_SOURCE[source] ?? IRRELEVANT_ANY;
+  let copy: Record<string, unknown> | null = null;
+  for (const name in params) {
+    if (!drop.has(name) || !Object.hasOwn(params, name)) continue;
+    copy ??= { ...params };
+    copy[name] = stand(params[name]);
+  }
+  return JSON.stringify(copy ?? params);
+}
 
 export class Aggregator {
   readonly stats = emptyStats();
   private readonly tuples = new Map<string, TrailTuple>();
   private readonly cache = new Map<string, Mapped>();
+  /**
+   * Records already counted, by every field that can change their tuple (less the irrelevant
+   * parameters above): a record found here folds into its tuple without being mapped again.
+   */
+  private readonly folded = new Map<string, TrailTuple>();
   private readonly filter: ReturnType<typeof compileFilters>;
   private readonly needsTime: boolean;
 
@@ -123,16 +175,30 @@ export class Aggregator {
       return;
     }
     this.stats.kept++;
+    const resources = r.resources;
+    const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${paramsKey(
+      r.eventSource,
+      r.requestParameters,
+    )}\u0000${resources ? resources.map((x) => x?.ARN ?? '').join(' ') : ''}`;
+    const known = this.folded.get(fold);
+    if (known) {
+      known.count++;
+      if (r.eventTime < known.first) known.first = r.eventTime;
+      if (r.eventTime > known.last) known.last = r.eventTime;
+      return;
+    }
     const mapped = this.map(r, account);
     const key = `${principal}\u0000${error ?? ''}\u0000${mapped.needs}`;
+    if (this.folded.size >= FOLD_LIMIT) this.folded.clear();
     const t = this.tuples.get(key);
     if (t) {
+      this.folded.set(fold, t);
       t.count++;
       if (r.eventTime < t.first) t.first = r.eventTime;
       if (r.eventTime > t.last) t.last = r.eventTime;
       return;
     }
-    this.tuples.set(key, {
+    const created: TrailTuple = {
       key,
       principal,
       first: r.eventTime,
@@ -141,7 +207,9 @@ export class Aggregator {
       error,
       operation: mapped.operation,
       unresolved: mapped.unresolved,
-    });
+    };
+    this.tuples.set(key, created);
+    this.folded.set(fold, created);
   }
 
   private map(r: TrailRecord, account: string | null): Mapped {
