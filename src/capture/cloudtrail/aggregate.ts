@@ -144,6 +144,8 @@ export class Aggregator {
   private readonly folded = new Map<string, TrailTuple>();
   private readonly filter: ReturnType<typeof compileFilters>;
   private readonly needsTime: boolean;
+  /** Called after every 64 Ki records read (a worker's progress report). */
+  every64Ki: (() => void) | null = null;
 
   constructor(filters: TrailFilters) {
     this.filter = compileFilters(filters);
@@ -152,7 +154,7 @@ export class Aggregator {
 
   /** Counts one record. */
   add(r: TrailRecord): void {
-    this.stats.events++;
+    if ((++this.stats.events & 0xffff) === 0) this.every64Ki?.();
     if (r.eventType !== undefined && r.eventType !== 'AwsApiCall') {
       this.stats.notApiCalls++;
       return;

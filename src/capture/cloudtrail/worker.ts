@@ -25,19 +25,25 @@ function delta(): TrailStats {
 const send = (m: FromWorker) => port.postMessage(m);
 
 // Progress inside big inputs: a report every 64 Ki records.
-const add = agg.add.bind(agg);
-agg.add = (r) => {
-  add(r);
-  if ((agg.stats.events & 0xffff) === 0) send({ type: 'progress', stats: delta() });
-};
+agg.every64Ki = () => send({ type: 'progress', stats: delta() });
 
+// Inputs are handled one at a time, in the order they arrive. Two requests are kept in
+// flight, so the next input is already here when one is done: the worker never waits for a
+// round trip to the main thread. Once one 'finish' arrives every later answer is 'finish' too,
+// and the inputs before it are done.
+let chain: Promise<void> = Promise.resolve();
+let finished = false;
 port.on('message', (m: ToWorker) => {
-  if (m.type === 'finish') {
-    send({ type: 'result', tuples: agg.result(), stats: delta() });
-    port.close();
-    return;
-  }
-  void run(m.input);
+  chain = chain.then(async () => {
+    if (finished) return;
+    if (m.type === 'finish') {
+      finished = true;
+      send({ type: 'result', tuples: agg.result(), stats: delta() });
+      port.close();
+      return;
+    }
+    await run(m.input);
+  });
 });
 
 async function run(input: TrailInput): Promise<void> {
@@ -45,4 +51,5 @@ async function run(input: TrailInput): Promise<void> {
   send({ type: 'next', stats: delta(), skipped });
 }
 
+send({ type: 'next', stats: delta(), skipped: null });
 send({ type: 'next', stats: delta(), skipped: null });
