@@ -10,6 +10,7 @@ import type {
   ObservedCall,
   Operation,
   Requirement,
+  Resolution,
   UnresolvedReason,
 } from './model/index.js';
 import { type BuiltPolicy, buildPolicy } from './policy/index.js';
@@ -68,6 +69,8 @@ export class Session {
   private version = 0;
   private built: { version: number; policy: BuiltPolicy } | null = null;
   private lastId = 0;
+  /** Calls answered by the stub: resolved once, for the answer and for the record. */
+  private readonly stubbed = new WeakMap<ObservedCall, Resolution>();
   /** Calls added before the account was known, by requirement set (one operation stands for each). */
   private pending = new Map<string, Pending>();
 
@@ -82,7 +85,7 @@ export class Session {
 
   /** Adds a call the proxy saw: resolves, authorizes and records it. */
   add(call: ObservedCall): CallRecord {
-    const resolution = resolveAws(call, this.ctx);
+    const resolution = this.stubbed.get(call) ?? resolveAws(call, this.ctx);
     if (this.ctx.learnedAccount === null) {
       this.ctx.learnedAccount = learnAccount(call, resolution);
       this.settle();
@@ -213,7 +216,9 @@ export class Session {
 
   /** A minimal success answer for `--upstream stub`, shaped for the call's operation. */
   stub(call: ObservedCall): StubResponse {
-    return stubResponse(resolveAws(call, this.ctx), call);
+    const resolution = resolveAws(call, this.ctx);
+    this.stubbed.set(call, resolution);
+    return stubResponse(resolution, call);
   }
 
   /** The record of the call with this id (ids count from 1 in the order calls were added). */
