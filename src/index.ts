@@ -4,6 +4,7 @@
  */
 import { authorizeAws } from './authorize/aws/index.js';
 import { type StubResponse, stubResponse } from './catalog/stub-responses.js';
+import { recordNeeds } from './input/calls-log.js';
 import type {
   CallRecord,
   LoggedRequirement,
@@ -167,22 +168,15 @@ export class Session {
    * carry the conditions); a record without them falls back to every action on every resource.
    */
   addRecord(record: CallRecord): void {
+    const why = `${record.service}:${record.operation}`;
     const requirements: Requirement[] | null =
-      record.requirements?.map((r) => ({
-        action: r.action,
-        resources: r.resources,
-        conditions: r.conditions ?? null,
-        why: `${record.service}:${record.operation}`,
-        ...(r.approximate ? { approximate: r.approximate } : {}),
-        ...(record.region ? { region: record.region } : {}),
-      })) ??
-      record.actions?.map((action) => ({
-        action,
-        resources: record.resources ?? ['*'],
-        conditions: null,
-        why: `${record.service}:${record.operation}`,
-      })) ??
-      null;
+      record.actions === null && !record.requirements
+        ? null
+        : recordNeeds(record).map((need) => ({
+            ...need,
+            why,
+            ...(record.region ? { region: record.region } : {}),
+          }));
     if (record.unresolved) {
       this.noteUnresolved(
         record.unresolved,

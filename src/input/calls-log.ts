@@ -98,6 +98,8 @@ export interface RecordedNeed {
   action: string;
   resources: string[];
   conditions: ConditionBlock | null;
+  /** What was widened to a wildcard, when something was. */
+  approximate?: string;
 }
 
 /**
@@ -115,5 +117,10 @@ export function recordNeeds(record: CallRecord): RecordedNeed[] {
 }
 
 function toNeed(r: LoggedRequirement): RecordedNeed {
-  return { action: r.action, resources: r.resources, conditions: r.conditions ?? null };
+  return {
+    action: r.action,
+    resources: r.resources,
+    conditions: r.conditions ?? null,
+    ...(r.approximate ? { approximate: r.approximate } : {}),
+  };
 }
