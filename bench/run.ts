@@ -7,8 +7,10 @@
  * NAME is a benchmark (`proxy`, `resolve`, `policy`) or a part of one (`proxy.throughput`,
  * `proxy.latency`, `proxy.upload`, `proxy.ready`). `--profile` runs the throughput proxy under
  * `node --cpu-prof` (profiles in bench/results/profile/) and prints where its time went.
+ * A partial run replaces the figures of the benchmarks it ran and keeps the others, each
+ * with the date it was measured.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -68,6 +70,7 @@ function available(b: Bench): boolean {
 interface Row extends Figure {
   target: Target | undefined;
   pass: boolean | null;
+  bench?: string;
 }
 
 function judge(f: Figure): Row {
@@ -102,13 +105,40 @@ function table(rows: Row[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** A figure as latest.json stores it, with the benchmark that measured it and when. */
+interface Saved {
+  name: string;
+  value: number;
+  unit: string;
+  target: string | null;
+  pass: boolean | null;
+  note?: string;
+  bench?: string;
+  date?: string;
+}
+
+/** Figures of an earlier run that this one does not measure again. */
+function kept(ran: ReadonlySet<string>, measured: ReadonlySet<string>): Saved[] {
+  const file = join(RESULTS, 'latest.json');
+  if (!existsSync(file)) return [];
+  try {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { date?: string; figures?: Saved[] };
+    return (old.figures ?? [])
+      .filter((f) => (f.bench ? !ran.has(f.bench) : !measured.has(f.name)))
+      .map((f) => ({ ...f, date: f.date ?? old.date ?? 'unknown' }));
+  } catch {
+    return [];
+  }
+}
+
 function markdown(
   info: ReturnType<typeof machine>,
   date: string,
   only: string[],
-  rows: Row[],
+  figures: Saved[],
   errors: { bench: string; message: string }[],
 ): string {
+  const partial = figures.some((f) => f.date !== date);
   const md = [
     '# leastpriv benchmark results',
     '',
@@ -116,13 +146,14 @@ function markdown(
     `- machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}`,
     `- node: ${info.node}`,
     `- command: \`npm run bench${only.map((o) => ` -- --only ${o}`).join('')}\`${only.length ? ' (partial run)' : ''}`,
+    ...(partial ? ['- figures from earlier runs are kept, with the date they were measured'] : []),
     '',
     '| figure | value | unit | target | result | note |',
     '|---|---:|---|---|---|---|',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${r.value} | ${r.unit} | ${targetText(r.target)} | ${passText(r.pass)} | ${r.note ?? ''} |`,
-    ),
+    ...figures.map((f) => {
+      const when = f.date !== date ? ` (measured ${f.date?.slice(0, 16).replace('T', ' ')})` : '';
+      return `| ${f.name} | ${f.value} | ${f.unit} | ${f.target ?? ''} | ${passText(f.pass)} | ${f.note ?? ''}${when} |`;
+    }),
   ];
   if (errors.length > 0) md.push('', '## Errors', '', ...errors.map((e) => `- ${e.bench}: ${e.message}`));
   return `${md.join('\n')}\n`;
@@ -169,7 +200,7 @@ async function main(): Promise<number> {
   const date = new Date().toISOString();
   const info = machine();
   process.stderr.write(`bench: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, node ${info.node}\n`);
-  const figures: Figure[] = [];
+  const figures: (Figure & { bench: string })[] = [];
   const errors: { bench: string; message: string }[] = [];
   for (const { bench, parts } of plan) {
     if (!available(bench)) {
@@ -178,7 +209,7 @@ async function main(): Promise<number> {
     }
     const t0 = Date.now();
     try {
-      figures.push(...(await bench.run(parts, profileDir)));
+      figures.push(...(await bench.run(parts, profileDir)).map((f) => ({ ...f, bench: bench.name })));
       process.stderr.write(`bench: ${bench.name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (err) {
       const message = (err as Error).stack ?? String(err);
@@ -190,22 +221,23 @@ async function main(): Promise<number> {
   const rows = figures.map(judge);
   process.stdout.write(`\n${table(rows)}\n`);
   mkdirSync(RESULTS, { recursive: true });
-  const json = {
+  const now: Saved[] = rows.map((r) => ({
+    name: r.name,
+    value: r.value,
+    unit: r.unit,
+    target: r.target ? targetText(r.target) : null,
+    pass: r.pass,
+    ...(r.note ? { note: r.note } : {}),
+    bench: r.bench,
     date,
-    machine: info,
-    only: only.length > 0 ? only : null,
-    figures: rows.map((r) => ({
-      name: r.name,
-      value: r.value,
-      unit: r.unit,
-      target: r.target ? targetText(r.target) : null,
-      pass: r.pass,
-      ...(r.note ? { note: r.note } : {}),
-    })),
-    errors,
-  };
+  }));
+  const ran = new Set(plan.map((p) => p.bench.name));
+  const saved = [...now, ...(only.length > 0 ? kept(ran, new Set(now.map((f) => f.name))) : [])];
+  const order = new Map(BENCHES.map((b, i) => [b.name, i]));
+  saved.sort((a, b) => (order.get(a.bench ?? '') ?? 99) - (order.get(b.bench ?? '') ?? 99));
+  const json = { date, machine: info, only: only.length > 0 ? only : null, figures: saved, errors };
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  writeFileSync(join(RESULTS, 'latest.md'), markdown(info, date, only, rows, errors));
+  writeFileSync(join(RESULTS, 'latest.md'), markdown(info, date, only, saved, errors));
   process.stderr.write(`bench: wrote bench/results/latest.json and latest.md\n`);
   return errors.length > 0 ? 1 : 0;
 }

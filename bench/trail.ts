@@ -4,7 +4,7 @@
  * workers included) at two corpus sizes, which must stay flat: memory follows the distinct
  * (principal, operation, resource) tuples, not the number of events.
  *
- *   node dist/bench/run.js --only trail          (LEASTPRIV_BENCH_TRAIL_LARGE=10000000 for 10 M)
+ *   node dist/bench/run.js --only trail          (LEASTPRIV_BENCH_TRAIL_LARGE=N for another size)
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -15,8 +15,8 @@ import type { Figure } from './types.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SMALL = 1_000_000;
-/** 10 M takes minutes on a 2-core machine: 5 M unless asked for more. */
-const LARGE = Number(process.env.LEASTPRIV_BENCH_TRAIL_LARGE ?? 5_000_000);
+/** The large corpus: 10 M events (about a minute on 2 cores). */
+const LARGE = Number(process.env.LEASTPRIV_BENCH_TRAIL_LARGE ?? 10_000_000);
 const MAXRSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('MAXRSS '+process.resourceUsage().maxRSS+'\\n'))`;
 
 interface Run {

@@ -12,7 +12,8 @@ import type { Operation } from '../../model/index.js';
 import { trailOperation } from '../../resolve/aws/cloudtrail.js';
 import { compileFilters, type FilterResult, type TrailFilters } from './filters.js';
 import { principalOf } from './principal.js';
-import type { TrailRecord } from './records.js';
+import type { TrailEvent } from './records.js';
+import { detach } from './scan.js';
 
 export interface TrailTuple {
   key: string;
@@ -120,18 +121,36 @@ function stand(value: unknown): unknown {
   return present(value) ? 1 : 0;
 }
 
-/** `requestParameters` as a fold key part: the JSON text, the irrelevant members replaced. */
-function paramsKey(source: string, params: Record<string, unknown> | null | undefined): string {
-  if (!params) return '';
-  const drop = IRRELEVANT_BY_SOURCE[source] ?? IRRELEVANT_ANY;
+/**
+ * `requestParameters` as a fold key part: its JSON text, or, when it may hold irrelevant
+ * members, the text with those replaced (parsed only then).
+ */
+function paramsKey(source: string, params: string | undefined): string {
+  if (params === undefined) return '';
+  const bySource = IRRELEVANT_BY_SOURCE[source];
+  if (!bySource && !params.includes('"clientToken"') && !params.includes('"clientRequestToken"'))
+    return params;
+  const drop = bySource ?? IRRELEVANT_ANY;
+  const parsed = parseObject(params);
+  if (!parsed) return params;
   let copy: Record<string, unknown> | null = null;
-  for (const name in params) {
-    if (!drop.has(name) || !Object.hasOwn(params, name)) continue;
-    copy ??= { ...params };
-    copy[name] = stand(params[name]);
+  for (const name in parsed) {
+    if (!drop.has(name) || !Object.hasOwn(parsed, name)) continue;
+    copy ??= { ...parsed };
+    copy[name] = stand(parsed[name]);
   }
-  return JSON.stringify(copy ?? params);
+  return copy ? JSON.stringify(copy) : params;
 }
+
+/** A JSON object's text as an object; null for any other value. */
+function parseObject(text: string | undefined): Record<string, unknown> | null {
+  if (text === undefined) return null;
+  const v: unknown = JSON.parse(text);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+const laterOf = (a: string, b: string) => (b > a ? detach(b) : a);
+const earlierOf = (a: string, b: string) => (b < a ? detach(b) : a);
 
 export class Aggregator {
   readonly stats = emptyStats();
@@ -153,20 +172,19 @@ export class Aggregator {
   }
 
   /** Counts one record. */
-  add(r: TrailRecord): void {
+  add(r: TrailEvent): void {
     if ((++this.stats.events & 0xffff) === 0) this.every64Ki?.();
     if (r.eventType !== undefined && r.eventType !== 'AwsApiCall') {
       this.stats.notApiCalls++;
       return;
     }
-    const identity = r.userIdentity;
+    const identity = r.identity;
     const principal = principalOf(identity);
-    const account = r.recipientAccountId ?? identity?.accountId ?? null;
-    const error =
-      typeof r.errorCode === 'string' && r.errorCode ? r.errorCode.replace(/^(Client|Server)\./, '') : null;
+    const account = r.recipientAccountId ?? identity.accountId ?? null;
+    const error = r.errorCode ? r.errorCode.replace(/^(Client|Server)\./, '') : null;
     const verdict = this.filter({
       principal,
-      identityArn: typeof identity?.arn === 'string' ? identity.arn : null,
+      identityArn: identity.arn ?? null,
       account,
       region: r.awsRegion,
       time: this.needsTime ? Date.parse(r.eventTime) : 0,
@@ -177,16 +195,15 @@ export class Aggregator {
       return;
     }
     this.stats.kept++;
-    const resources = r.resources;
     const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${paramsKey(
       r.eventSource,
       r.requestParameters,
-    )}\u0000${resources ? resources.map((x) => x?.ARN ?? '').join(' ') : ''}`;
+    )}\u0000${r.resources ?? ''}`;
     const known = this.folded.get(fold);
     if (known) {
       known.count++;
-      if (r.eventTime < known.first) known.first = r.eventTime;
-      if (r.eventTime > known.last) known.last = r.eventTime;
+      known.first = earlierOf(known.first, r.eventTime);
+      known.last = laterOf(known.last, r.eventTime);
       return;
     }
     const mapped = this.map(r, account);
@@ -194,48 +211,55 @@ export class Aggregator {
     if (this.folded.size >= FOLD_LIMIT) this.folded.clear();
     const t = this.tuples.get(key);
     if (t) {
-      this.folded.set(fold, t);
+      this.folded.set(detach(fold), t);
       t.count++;
-      if (r.eventTime < t.first) t.first = r.eventTime;
-      if (r.eventTime > t.last) t.last = r.eventTime;
+      t.first = earlierOf(t.first, r.eventTime);
+      t.last = laterOf(t.last, r.eventTime);
       return;
     }
+    const time = detach(r.eventTime);
     const created: TrailTuple = {
-      key,
-      principal,
-      first: r.eventTime,
-      last: r.eventTime,
+      key: detach(key),
+      principal: detach(principal),
+      first: time,
+      last: time,
       count: 1,
-      error,
+      error: error === null ? null : detach(error),
       operation: mapped.operation,
       unresolved: mapped.unresolved,
     };
-    this.tuples.set(key, created);
-    this.folded.set(fold, created);
+    this.tuples.set(created.key, created);
+    this.folded.set(detach(fold), created);
   }
 
-  private map(r: TrailRecord, account: string | null): Mapped {
+  /**
+   * What a record needs: resolved and authorized once per distinct request. Strings kept from
+   * here are copies, not slices of the document the record was read from.
+   */
+  private map(r: TrailEvent, account: string | null): Mapped {
     const raw = `${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${
-      r.requestParameters ? JSON.stringify(r.requestParameters) : ''
-    }\u0000${r.resources ? r.resources.map((x) => x?.ARN ?? '').join(' ') : ''}`;
+      r.requestParameters ?? ''
+    }\u0000${r.resources ?? ''}`;
     const hit = this.cache.get(raw);
     if (hit) return hit;
+    const source = detach(r.eventSource);
+    const resources: unknown = r.resources === undefined ? undefined : JSON.parse(r.resources);
     const resolution = trailOperation({
-      eventSource: r.eventSource,
-      eventName: r.eventName,
-      awsRegion: r.awsRegion,
-      recipientAccountId: account ?? undefined,
-      apiVersion: r.apiVersion,
-      requestParameters: r.requestParameters,
-      resources: Array.isArray(r.resources) ? r.resources : undefined,
+      eventSource: source,
+      eventName: detach(r.eventName),
+      awsRegion: detach(r.awsRegion),
+      recipientAccountId: account === null ? undefined : detach(account),
+      apiVersion: r.apiVersion === undefined ? undefined : detach(r.apiVersion),
+      requestParameters: parseObject(r.requestParameters),
+      resources: Array.isArray(resources) ? resources : undefined,
     });
     let mapped: Mapped;
     if (resolution.kind === 'unresolved') {
       const { reason, service, operation, region } = resolution;
       mapped = {
-        needs: `?${reason}\u0000${r.eventSource}\u0000${r.eventName}\u0000${region}`,
+        needs: `?${reason}\u0000${source}\u0000${operation}\u0000${region}`,
         operation: null,
-        unresolved: { reason, service, operation, region, account, source: r.eventSource },
+        unresolved: { reason, service, operation, region, account: account && detach(account), source },
       };
     } else {
       const op = resolution.operation;
@@ -249,7 +273,7 @@ export class Aggregator {
       };
     }
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(raw, mapped);
+    this.cache.set(detach(raw), mapped);
     return mapped;
   }
 

@@ -14,16 +14,45 @@ export interface UserIdentity {
   sessionContext?: { sessionIssuer?: { type?: string; arn?: string; userName?: string } };
 }
 
+/**
+ * The identity fields a principal is named from, flat: strings as the record holds them,
+ * undefined when absent or not a string.
+ */
+export interface IdentityFields {
+  type: string | undefined;
+  arn: string | undefined;
+  accountId: string | undefined;
+  invokedBy: string | undefined;
+  userName: string | undefined;
+  /** `sessionContext.sessionIssuer.arn`: the role or user behind a session. */
+  issuerArn: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** The flat fields of a parsed `userIdentity`. */
+export function identityFields(identity: UserIdentity | null | undefined): IdentityFields {
+  const u: UserIdentity = identity && typeof identity === 'object' ? identity : {};
+  const issuer =
+    u.sessionContext && typeof u.sessionContext === 'object' ? u.sessionContext.sessionIssuer : undefined;
+  return {
+    type: str(u.type),
+    arn: str(u.arn),
+    accountId: str(u.accountId),
+    invokedBy: str(u.invokedBy),
+    userName: str(u.userName),
+    issuerArn: str(issuer && typeof issuer === 'object' ? issuer.arn : undefined),
+  };
+}
+
 const ASSUMED = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 
 /** The principal a record belongs to (an ARN, or `service:NAME` / `account:ID` / `unknown`). */
-export function principalOf(identity: UserIdentity | null | undefined): string {
-  if (!identity || typeof identity !== 'object') return 'unknown';
-  const issuer = identity.sessionContext?.sessionIssuer;
+export function principalOf(identity: IdentityFields): string {
   switch (identity.type) {
     case 'AssumedRole':
     case 'FederatedUser':
-      if (typeof issuer?.arn === 'string' && issuer.arn) return issuer.arn;
+      if (identity.issuerArn) return identity.issuerArn;
       break;
     case 'AWSService':
       return `service:${identity.invokedBy ?? 'unknown'}`;
@@ -33,7 +62,7 @@ export function principalOf(identity: UserIdentity | null | undefined): string {
       break;
   }
   const arn = identity.arn;
-  if (typeof arn === 'string' && arn) {
+  if (arn) {
     const m = ASSUMED.exec(arn);
     // Without a session issuer the role's path is unknown: its name is all the session says.
     if (m) return `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`;

@@ -3,13 +3,22 @@
  * one piece when it is small and split record by record when it is not. A corrupt gzip, a
  * file that is not JSON or JSON that is not CloudTrail is a value, never an exception.
  */
+
+import { isAscii } from 'node:buffer';
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { type ContainerKind, documentElements, elementRecord, type TrailRecord } from './records.js';
+import {
+  type ContainerKind,
+  documentElements,
+  elementRecord,
+  type TrailEvent,
+  trailEvent,
+} from './records.js';
+import { scanDocument, scanRecord } from './scan.js';
 import { RecordSplitter } from './splitter.js';
 
-export type RecordSink = (record: TrailRecord) => void;
+export type RecordSink = (event: TrailEvent) => void;
 
 export type ReadOutcome =
   | { kind: 'ok'; records: number; bytes: number }
@@ -24,6 +33,11 @@ const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8
 export function readText(text: string, sink: RecordSink): ReadOutcome {
   const bytes = text.length;
   if (text.trim() === '') return { kind: 'skipped', reason: 'empty', records: 0, bytes };
+  const scanned = scanDocument(text);
+  if (scanned) {
+    for (const e of scanned.events) sink(e);
+    return outcome(scanned.events.length, scanned.invalid, bytes);
+  }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -38,9 +52,13 @@ export function readText(text: string, sink: RecordSink): ReadOutcome {
     const r = elementRecord(found.kind, e);
     if (r) {
       records++;
-      sink(r);
+      sink(trailEvent(r));
     } else invalid++;
   }
+  return outcome(records, invalid, bytes);
+}
+
+function outcome(records: number, invalid: number, bytes: number): ReadOutcome {
   if (records === 0 && invalid > 0)
     return {
       kind: 'skipped',
@@ -62,6 +80,12 @@ function readLines(text: string, sink: RecordSink): ReadOutcome {
     start = end + 1;
     line++;
     if (s === '') continue;
+    const scanned = scanRecord(s);
+    if (typeof scanned === 'object' && scanned !== null) {
+      records++;
+      sink(scanned);
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(s);
@@ -76,17 +100,25 @@ function readLines(text: string, sink: RecordSink): ReadOutcome {
       continue;
     }
     records++;
-    sink(r);
+    sink(trailEvent(r));
   }
   return { kind: 'ok', records, bytes: text.length };
 }
 
 /** One element's text from the splitter. */
 function splitElement(kind: ContainerKind, text: string, sink: RecordSink): boolean {
+  if (kind === 'Records' || kind === 'array' || kind === 'single') {
+    const scanned = scanRecord(text);
+    if (scanned === 'invalid') return false;
+    if (scanned) {
+      sink(scanned);
+      return true;
+    }
+  }
   try {
     const r = elementRecord(kind, JSON.parse(text));
     if (!r) return false;
-    sink(r);
+    sink(trailEvent(r));
     return true;
   } catch {
     return false;
@@ -121,14 +153,21 @@ export async function readFile(path: string, sink: RecordSink): Promise<ReadOutc
   let data: Buffer;
   try {
     data = readFileSync(path);
-    if (gz) data = gunzipSync(data, { maxOutputLength: WHOLE_LIMIT });
+    // One output buffer of the size the trailer announces, rather than many 16 KiB pieces.
+    if (gz)
+      data = gunzipSync(data, { maxOutputLength: WHOLE_LIMIT, chunkSize: Math.max(expanded + 1, 16 * 1024) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE') return readStream(createReadStream(path), sink);
     const reason = gz ? `corrupt gzip (${e.message})` : `cannot read: ${e.message}`;
     return { kind: 'skipped', reason, records: 0, bytes: size };
   }
-  return readText(data.toString('utf8'), sink);
+  return readText(decode(data), sink);
+}
+
+/** UTF-8 text; pure ASCII (nearly every log) is copied as it is, without decoding. */
+function decode(data: Buffer): string {
+  return isAscii(data) ? data.toString('latin1') : data.toString('utf8');
 }
 
 /**
@@ -185,7 +224,7 @@ export async function readStream(
     const reason = gz ? `corrupt gzip (${(err as Error).message})` : `cannot read: ${(err as Error).message}`;
     return { kind: 'skipped', reason, records, bytes };
   }
-  if (collected) return readText(Buffer.concat(collected).toString('utf8'), sink);
+  if (collected) return readText(decode(Buffer.concat(collected)), sink);
   if (splitter?.incomplete) return { kind: 'skipped', reason: 'truncated JSON', records, bytes };
   if (records === 0)
     return {

@@ -4,7 +4,49 @@
  * "<json>"}]}`), CloudTrail Lake query results (`{"QueryResultRows": [[{"col": value}...]]}`),
  * a JSON array of records, one record per line (NDJSON), or a single record.
  */
-import type { UserIdentity } from './principal.js';
+import { type IdentityFields, identityFields, type UserIdentity } from './principal.js';
+
+/**
+ * A record as the aggregation reads it: its strings, the identity's fields, and the request
+ * parameters and resources as JSON text (parsed only for records that are not folded into a
+ * call already seen). Read straight from the text by `scan.ts`, or from a parsed record.
+ */
+export interface TrailEvent {
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  awsRegion: string;
+  eventType: string | undefined;
+  recipientAccountId: string | undefined;
+  errorCode: string | undefined;
+  apiVersion: string | undefined;
+  identity: IdentityFields;
+  /** JSON text; undefined when absent or null. */
+  requestParameters: string | undefined;
+  /** JSON text of `resources[]`; undefined when absent or null. */
+  resources: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const text = (v: unknown): string | undefined =>
+  v === undefined || v === null ? undefined : JSON.stringify(v);
+
+/** The event of a parsed record. */
+export function trailEvent(r: TrailRecord): TrailEvent {
+  return {
+    eventTime: r.eventTime,
+    eventSource: r.eventSource,
+    eventName: r.eventName,
+    awsRegion: r.awsRegion,
+    eventType: str(r.eventType),
+    recipientAccountId: str(r.recipientAccountId),
+    errorCode: str(r.errorCode),
+    apiVersion: str(r.apiVersion),
+    identity: identityFields(r.userIdentity),
+    requestParameters: text(r.requestParameters),
+    resources: text(r.resources),
+  };
+}
 
 /** A CloudTrail record with the fields leastpriv reads; the guard below checks the required ones. */
 export interface TrailRecord {

@@ -3,8 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { readStream, readText } from '../../../src/capture/cloudtrail/read.js';
-import type { TrailRecord } from '../../../src/capture/cloudtrail/records.js';
-import { parseLakeValue } from '../../../src/capture/cloudtrail/records.js';
+import { parseLakeValue, type TrailEvent, trailEvent } from '../../../src/capture/cloudtrail/records.js';
 import { RecordSplitter } from '../../../src/capture/cloudtrail/splitter.js';
 
 const rec = (i: number) => ({
@@ -73,8 +72,8 @@ describe('the record splitter', () => {
 
 describe('reading documents', () => {
   const collect = () => {
-    const got: TrailRecord[] = [];
-    return { got, sink: (r: TrailRecord) => got.push(r) };
+    const got: TrailEvent[] = [];
+    return { got, sink: (r: TrailEvent) => got.push(r) };
   };
 
   it('reads every container shape', () => {
@@ -86,7 +85,7 @@ describe('reading documents', () => {
     ]) {
       const { got, sink } = collect();
       assert.deepEqual(readText(text, sink), { kind: 'ok', records: 3, bytes: text.length });
-      assert.deepEqual(got, RECORDS);
+      assert.deepEqual(got, RECORDS.map(trailEvent));
     }
   });
 
