@@ -182,17 +182,19 @@ export class Aggregator {
     const principal = principalOf(identity);
     const account = r.recipientAccountId ?? identity.accountId ?? null;
     const error = r.errorCode ? r.errorCode.replace(/^(Client|Server)\./, '') : null;
-    const verdict = this.filter({
-      principal,
-      identityArn: identity.arn ?? null,
-      account,
-      region: r.awsRegion,
-      time: this.needsTime ? Date.parse(r.eventTime) : 0,
-      error,
-    });
-    if (verdict !== 'keep') {
-      this.stats.filtered[verdict]++;
-      return;
+    if (this.filter !== null) {
+      const verdict = this.filter({
+        principal,
+        identityArn: identity.arn ?? null,
+        account,
+        region: r.awsRegion,
+        time: this.needsTime ? Date.parse(r.eventTime) : 0,
+        error,
+      });
+      if (verdict !== 'keep') {
+        this.stats.filtered[verdict]++;
+        return;
+      }
     }
     this.stats.kept++;
     const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${paramsKey(

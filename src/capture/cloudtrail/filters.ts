@@ -46,8 +46,17 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`);
 }
 
-/** A predicate for the filters; the globs are compiled once. */
-export function compileFilters(f: TrailFilters): (v: FilterView) => FilterResult {
+/** A predicate for the filters (the globs compiled once), or null when nothing is filtered. */
+export function compileFilters(f: TrailFilters): ((v: FilterView) => FilterResult) | null {
+  if (
+    f.principals.length === 0 &&
+    f.accounts.length === 0 &&
+    f.regions.length === 0 &&
+    f.since === null &&
+    f.until === null &&
+    !f.excludeErrors
+  )
+    return null;
   const globs = f.principals.map(globToRegExp);
   const accounts = new Set(f.accounts);
   const regions = new Set(f.regions);
