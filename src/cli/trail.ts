@@ -281,6 +281,10 @@ function formatTrail(
     lines.push(
       `  ${fmt(s.notApiCalls)} records are not API calls (console sign-ins, service events, Insights): not counted`,
     );
+  if (s.malformed)
+    lines.push(
+      `  ${fmt(s.malformed)} record${s.malformed === 1 ? ' has' : 's have'} request parameters or resources that are not JSON: not counted`,
+    );
   for (const [why, n] of ignored) lines.push(`  ignored ${fmt(n)} × ${why}`);
   for (const p of principals)
     lines.push(`  ${p.principal}: ${fmt(p.calls)} calls, ${p.actions} actions → ${p.file}`);

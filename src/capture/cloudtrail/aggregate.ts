@@ -46,6 +46,8 @@ export interface TrailStats {
   filtered: Record<Filtered, number>;
   /** Records that are not API calls (console sign-ins, service events, Insights). */
   notApiCalls: number;
+  /** Records whose request parameters or resources are not JSON. */
+  malformed: number;
   files: number;
   bytes: number;
   skippedFiles: number;
@@ -57,6 +59,7 @@ export function emptyStats(): TrailStats {
     kept: 0,
     filtered: { principal: 0, account: 0, region: 0, time: 0, error: 0 },
     notApiCalls: 0,
+    malformed: 0,
     files: 0,
     bytes: 0,
     skippedFiles: 0,
@@ -68,7 +71,7 @@ export function addStats(into: TrailStats, from: TrailStats): void {
   for (const k of Object.keys(into.filtered) as Filtered[]) into.filtered[k] += from.filtered[k];
 }
 
-const COUNTS = ['events', 'kept', 'notApiCalls', 'files', 'bytes', 'skippedFiles'] as const;
+const COUNTS = ['events', 'kept', 'notApiCalls', 'malformed', 'files', 'bytes', 'skippedFiles'] as const;
 
 /** `now - before`, field by field. */
 export function diffStats(now: TrailStats, before: TrailStats): TrailStats {
@@ -104,16 +107,19 @@ const FOLD_LIMIT = 50_000;
  * string value that looks like an ARN is kept as it is (ARN-shaped parameters are read).
  */
 const IRRELEVANT_ANY = new Set(['clientToken', 'clientRequestToken']);
-const IRRELEVANT_BY_SOURCE: Record<string, ReadonlySet<string>> = {
-  'dynamodb.amazonaws.com': new Set([
-    'clientToken',
-    'clientRequestToken',
-    'key',
-    'item',
-    'exclusiveStartKey',
-    'expressionAttributeValues',
-  ]),
-};
+const IRRELEVANT_BY_SOURCE = new Map<string, ReadonlySet<string>>([
+  [
+    'dynamodb.amazonaws.com',
+    new Set([
+      'clientToken',
+      'clientRequestToken',
+      'key',
+      'item',
+      'exclusiveStartKey',
+      'expressionAttributeValues',
+    ]),
+  ],
+]);
 
 /** What a left-out member contributes to the fold key: its presence, or an ARN as it is. */
 function stand(value: unknown): unknown {
@@ -123,15 +129,17 @@ function stand(value: unknown): unknown {
 
 /**
  * `requestParameters` as a fold key part: its JSON text, or, when it may hold irrelevant
- * members, the text with those replaced (parsed only then).
+ * members, the text with those replaced (parsed only then); null when the text is not JSON.
  */
-function paramsKey(source: string, params: string | undefined): string {
+function paramsKey(source: string, params: string | undefined): string | null {
   if (params === undefined) return '';
-  const bySource = IRRELEVANT_BY_SOURCE[source];
-  if (!bySource && !params.includes('"clientToken"') && !params.includes('"clientRequestToken"'))
-    return params;
+  const bySource = IRRELEVANT_BY_SOURCE.get(source);
+  // Both token names end in `Token"`: one short search rules them out for most records.
+  if (!bySource && !params.includes('Token"')) return params;
   const drop = bySource ?? IRRELEVANT_ANY;
-  const parsed = parseObject(params);
+  const value = parseJson(params);
+  if (value === MALFORMED) return null;
+  const parsed = asObject(value);
   if (!parsed) return params;
   let copy: Record<string, unknown> | null = null;
   for (const name in parsed) {
@@ -142,12 +150,20 @@ function paramsKey(source: string, params: string | undefined): string {
   return copy ? JSON.stringify(copy) : params;
 }
 
-/** A JSON object's text as an object; null for any other value. */
-function parseObject(text: string | undefined): Record<string, unknown> | null {
-  if (text === undefined) return null;
-  const v: unknown = JSON.parse(text);
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+const MALFORMED = Symbol('malformed');
+
+/** A JSON text's value (undefined for no text), or MALFORMED. */
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return MALFORMED;
+  }
 }
+
+const asObject = (v: unknown): Record<string, unknown> | null =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 
 const laterOf = (a: string, b: string) => (b > a ? detach(b) : a);
 const earlierOf = (a: string, b: string) => (b < a ? detach(b) : a);
@@ -196,19 +212,26 @@ export class Aggregator {
         return;
       }
     }
-    this.stats.kept++;
-    const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${paramsKey(
-      r.eventSource,
-      r.requestParameters,
-    )}\u0000${r.resources ?? ''}`;
+    const params = paramsKey(r.eventSource, r.requestParameters);
+    if (params === null) {
+      this.stats.malformed++;
+      return;
+    }
+    const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${params}\u0000${r.resources ?? ''}`;
     const known = this.folded.get(fold);
     if (known) {
+      this.stats.kept++;
       known.count++;
       known.first = earlierOf(known.first, r.eventTime);
       known.last = laterOf(known.last, r.eventTime);
       return;
     }
     const mapped = this.map(r, account);
+    if (mapped === null) {
+      this.stats.malformed++;
+      return;
+    }
+    this.stats.kept++;
     const key = `${principal}\u0000${error ?? ''}\u0000${mapped.needs}`;
     if (this.folded.size >= FOLD_LIMIT) this.folded.clear();
     const t = this.tuples.get(key);
@@ -238,21 +261,23 @@ export class Aggregator {
    * What a record needs: resolved and authorized once per distinct request. Strings kept from
    * here are copies, not slices of the document the record was read from.
    */
-  private map(r: TrailEvent, account: string | null): Mapped {
+  private map(r: TrailEvent, account: string | null): Mapped | null {
     const raw = `${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${
       r.requestParameters ?? ''
     }\u0000${r.resources ?? ''}`;
     const hit = this.cache.get(raw);
     if (hit) return hit;
     const source = detach(r.eventSource);
-    const resources: unknown = r.resources === undefined ? undefined : JSON.parse(r.resources);
+    const params = parseJson(r.requestParameters);
+    const resources = parseJson(r.resources);
+    if (params === MALFORMED || resources === MALFORMED) return null;
     const resolution = trailOperation({
       eventSource: source,
       eventName: detach(r.eventName),
       awsRegion: detach(r.awsRegion),
       recipientAccountId: account === null ? undefined : detach(account),
       apiVersion: r.apiVersion === undefined ? undefined : detach(r.apiVersion),
-      requestParameters: parseObject(r.requestParameters),
+      requestParameters: asObject(params),
       resources: Array.isArray(resources) ? resources : undefined,
     });
     let mapped: Mapped;

@@ -106,15 +106,15 @@ function readLines(text: string, sink: RecordSink): ReadOutcome {
 
 /** One element's text from the splitter. */
 function splitElement(kind: ContainerKind, text: string, sink: RecordSink): boolean {
-  if (kind === 'Records' || kind === 'array' || kind === 'single') {
-    const scanned = scanRecord(text);
-    if (scanned === 'invalid') return false;
-    if (scanned) {
-      sink(scanned);
-      return true;
-    }
-  }
   try {
+    if (kind === 'Records' || kind === 'array' || kind === 'single') {
+      const scanned = scanRecord(text);
+      if (scanned === 'invalid') return false;
+      if (scanned) {
+        sink(scanned);
+        return true;
+      }
+    }
     const r = elementRecord(kind, JSON.parse(text));
     if (!r) return false;
     sink(trailEvent(r));

@@ -6,10 +6,14 @@
  * `resources` as their JSON text, parsed later only for records that are not already folded)
  * and skips everything else by its structure: strings, brackets, separators.
  *
- * It reads well-formed input exactly as JSON.parse would, and gives up (null) on anything it
- * does not expect (an escaped key, a syntax error, a container other than `Records`): callers
- * then read the document with JSON.parse, which reports what is wrong. The strings it returns
- * are slices of the document: keep a copy (`detach`) of any that outlives it.
+ * It reads valid JSON exactly as JSON.parse would, and gives up (null) on anything it does
+ * not expect in what it reads (an escaped key, a broken structure or string, a container other
+ * than `Records`): callers then read the document with JSON.parse, which reports what is wrong.
+ * What it skips is checked for structure only (strings, brackets, separators), so a malformed
+ * number or literal in a field nobody reads goes unnoticed, and the text of `requestParameters`
+ * and `resources` is only known to be JSON once it is parsed (the aggregation counts a record
+ * whose text is not as malformed). The strings it returns are slices of the document: keep a
+ * copy (`detach`) of any that outlives it.
  */
 import type { IdentityFields } from './principal.js';
 import type { TrailEvent } from './records.js';
@@ -34,22 +38,30 @@ interface Entry {
 interface Spec {
   /** Entries by key length: a key is matched by length, then by its characters in place. */
   byLength: (Entry[] | undefined)[];
+  /** Every slot filled from inside this object: cleared when its key comes again. */
+  slots: number[];
 }
 type Shape = { [key: string]: 'string' | 'text' | Shape };
 
 function compile(shape: Shape, slots: Map<string, number>, prefix = ''): Spec {
   const byLength: (Entry[] | undefined)[] = [];
+  const own: number[] = [];
   for (const [name, how] of Object.entries(shape)) {
     let entry: Entry;
     if (typeof how === 'string') {
       entry = { name, kind: how, slot: slots.size, sub: null };
       slots.set(`${prefix}${name}`, entry.slot);
-    } else entry = { name, kind: 'object', slot: -1, sub: compile(how, slots, `${prefix}${name}.`) };
+      own.push(entry.slot);
+    } else {
+      const sub = compile(how, slots, `${prefix}${name}.`);
+      entry = { name, kind: 'object', slot: -1, sub };
+      own.push(...sub.slots);
+    }
     const same = byLength[name.length];
     if (same) same.push(entry);
     else byLength[name.length] = [entry];
   }
-  return { byLength };
+  return { byLength, slots: own };
 }
 
 /** The fields read from a record; anything else is skipped. */
@@ -124,7 +136,8 @@ class Scanner {
     return this.bs < to;
   }
 
-  private ws(i: number): number {
+  /** Past any JSON whitespace at i. */
+  ws(i: number): number {
     const s = this.s;
     let c = s.charCodeAt(i);
     while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = s.charCodeAt(++i);
@@ -216,14 +229,20 @@ class Scanner {
       const c = s.charCodeAt(i);
       const start = i;
       if (e === null) i = this.skipValue(i);
-      else if (e.kind === 'object') i = c === OPEN_OBJ ? this.object(e.sub as Spec, i) : this.skipValue(i);
-      else if (e.kind === 'string') {
+      else if (e.kind === 'object') {
+        // A repeated key replaces the whole object, as in JSON.parse.
+        const sub = e.sub as Spec;
+        for (const n of sub.slots) this.slots[n] = undefined;
+        i = c === OPEN_OBJ ? this.object(sub, i) : this.skipValue(i);
+      } else if (e.kind === 'string') {
         i = this.skipValue(i);
-        if (c === QUOTE && i > 0)
-          this.slots[e.slot] = this.escaped
-            ? (JSON.parse(s.slice(start, i)) as string)
-            : s.slice(start + 1, i - 1);
-        else this.slots[e.slot] = undefined;
+        if (c !== QUOTE || i < 0) this.slots[e.slot] = undefined;
+        else if (!this.escaped) this.slots[e.slot] = s.slice(start + 1, i - 1);
+        else {
+          const value = unescape(s.slice(start, i));
+          if (value === null) return -1;
+          this.slots[e.slot] = value;
+        }
       } else {
         i = this.skipValue(i);
         this.slots[e.slot] = c === 0x6e /* null */ || i < 0 ? undefined : s.slice(start, i);
@@ -334,15 +353,20 @@ export function scanDocument(text: string): Scanned | null {
  */
 export function scanRecord(text: string): TrailEvent | 'invalid' | null {
   const scanner = new Scanner(text);
-  let i = 0;
-  while (i < text.length && text.charCodeAt(i) <= 0x20) i++;
+  const i = scanner.ws(0);
   if (text.charCodeAt(i) !== OPEN_OBJ) return null;
   const e = scanner.record(i);
-  if (scanner.end < 0) return null;
-  let j = scanner.end;
-  while (j < text.length && text.charCodeAt(j) <= 0x20) j++;
-  if (j !== text.length) return null;
+  if (scanner.end < 0 || scanner.ws(scanner.end) !== text.length) return null;
   return e ?? 'invalid';
+}
+
+/** A JSON string literal's value, or null when it is not a valid one. */
+function unescape(literal: string): string | null {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return null;
+  }
 }
 
 /**

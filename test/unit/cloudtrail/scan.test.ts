@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Aggregator } from '../../../src/capture/cloudtrail/aggregate.js';
+import { NO_FILTERS } from '../../../src/capture/cloudtrail/filters.js';
+import { readText } from '../../../src/capture/cloudtrail/read.js';
 import { isTrailRecord, type TrailEvent, trailEvent } from '../../../src/capture/cloudtrail/records.js';
 import { detach, scanDocument, scanRecord } from '../../../src/capture/cloudtrail/scan.js';
 
@@ -144,6 +147,57 @@ describe('the record scanner', () => {
     assert.equal(scanDocument(text)?.events[0]?.eventName, 'B');
   });
 
+  it('replaces a repeated object key whole, as JSON.parse does', () => {
+    const base = '"eventTime":"t","eventSource":"s3.amazonaws.com","eventName":"A","awsRegion":"r"';
+    for (const tail of [
+      '"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"userIdentity":{"type":"Root"}',
+      '"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"},"userIdentity":null',
+      '"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"arn":"arn:x"}},"sessionContext":{}}',
+    ]) {
+      const text = `{"Records":[{${base},${tail}}]}`;
+      assert.deepEqual(scanDocument(text)?.events, parsed(text).events, tail);
+    }
+  });
+
+  it('never throws on a broken string it reads: JSON.parse reports the file', () => {
+    const rec = (name: string) =>
+      `{"Records":[{"eventTime":"t","eventSource":"s","eventName":"${name}","awsRegion":"r"}]}`;
+    for (const text of [rec('Get\\xObject'), rec('a\tb\\n'), rec('\\u12')]) {
+      assert.equal(scanDocument(text), null, text);
+      assert.deepEqual(
+        readText(text, () => assert.fail('no record')),
+        {
+          kind: 'skipped',
+          reason: 'not JSON',
+          records: 0,
+          bytes: text.length,
+        },
+      );
+    }
+  });
+
+  it('counts a record whose parameters or resources are not JSON as malformed', () => {
+    const rec = (source: string, extra: string) =>
+      `{"eventTime":"t","eventSource":"${source}","eventName":"GetItem","awsRegion":"us-east-1"${extra}}`;
+    const text = `{"Records":[${[
+      rec('s3.amazonaws.com', ',"requestParameters":{"bucketName":"b","key":[1}]'),
+      rec('s3.amazonaws.com', ',"resources":[{"ARN":"arn:aws:s3:::b"]]'),
+      rec('dynamodb.amazonaws.com', ',"requestParameters":{"tableName":"t",}'),
+      rec('s3.amazonaws.com', ',"requestParameters":tru'),
+      rec('dynamodb.amazonaws.com', ',"requestParameters":{"tableName":"t"}'),
+    ].join(',')}]}`;
+    const agg = new Aggregator(NO_FILTERS);
+    const scanned = scanDocument(text);
+    assert.ok(scanned);
+    for (const e of scanned.events) agg.add(e);
+    assert.equal(agg.stats.malformed, 4);
+    assert.equal(agg.stats.kept, 1);
+    assert.deepEqual(
+      agg.result().map((t) => t.operation?.operation),
+      ['GetItem'],
+    );
+  });
+
   it('gives up on what it does not expect, so JSON.parse reads it', () => {
     const rec = '{"eventTime":"t","eventSource":"s","eventName":"n","awsRegion":"r"}';
     for (const text of [
@@ -172,6 +226,7 @@ describe('the record scanner', () => {
     assert.equal(scanRecord('{"eventTime":"t"}'), 'invalid');
     assert.equal(scanRecord(`${rec} {}`), null);
     assert.equal(scanRecord('[1]'), null);
+    assert.equal(scanRecord(`\u0001${rec}`), null, 'only JSON whitespace around it');
   });
 
   it('detaches kept strings from the document they were sliced from', () => {
