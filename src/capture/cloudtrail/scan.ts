@@ -15,17 +15,10 @@
  * whose text is not as malformed). The strings it returns are slices of the document: keep a
  * copy (`detach`) of any that outlives it.
  */
+
+import { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, COLON, COMMA, OPEN_ARR, OPEN_OBJ, QUOTE } from './json-chars.js';
 import type { IdentityFields } from './principal.js';
 import type { TrailEvent } from './records.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJ = 0x7b;
-const CLOSE_OBJ = 0x7d;
-const OPEN_ARR = 0x5b;
-const CLOSE_ARR = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 /** What to take from an object: each key's slot, how it is read, and nested objects. */
 interface Entry {

@@ -5,15 +5,9 @@
  * NDJSON stream. Memory is one element, whatever the file's size. JSON's structural characters
  * are ASCII, so scanning UTF-8 bytes is safe.
  */
-import { CONTAINER_KEYS, type ContainerKind } from './records.js';
 
-const OPEN_OBJ = 0x7b;
-const CLOSE_OBJ = 0x7d;
-const OPEN_ARR = 0x5b;
-const CLOSE_ARR = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
+import { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, COLON, OPEN_ARR, OPEN_OBJ, QUOTE } from './json-chars.js';
+import { CONTAINER_KEYS, type ContainerKind } from './records.js';
 
 export type ElementSink = (kind: ContainerKind, text: string) => void;
 

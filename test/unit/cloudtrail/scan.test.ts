@@ -7,18 +7,7 @@ import { NO_FILTERS } from '../../../src/capture/cloudtrail/filters.js';
 import { readText } from '../../../src/capture/cloudtrail/read.js';
 import { isTrailRecord, type TrailEvent, trailEvent } from '../../../src/capture/cloudtrail/records.js';
 import { detach, scanDocument, scanRecord } from '../../../src/capture/cloudtrail/scan.js';
-
-/** mulberry32: the same records on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../evaluate/corpus.js';
 
 /** Strings that are hard to skip: quotes, backslashes, brackets, escapes, non-ASCII. */
 const NASTY = [
