@@ -232,7 +232,7 @@ class Scanner {
         if (c !== QUOTE || i < 0) this.slots[e.slot] = undefined;
         else if (!this.escaped) this.slots[e.slot] = s.slice(start + 1, i - 1);
         else {
-          const value = unescape(s.slice(start, i));
+          const value = stringLiteral(s.slice(start, i));
           if (value === null) return -1;
           this.slots[e.slot] = value;
         }
@@ -354,7 +354,7 @@ export function scanRecord(text: string): TrailEvent | 'invalid' | null {
 }
 
 /** A JSON string literal's value, or null when it is not a valid one. */
-function unescape(literal: string): string | null {
+function stringLiteral(literal: string): string | null {
   try {
     return JSON.parse(literal) as string;
   } catch {

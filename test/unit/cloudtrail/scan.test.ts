@@ -219,7 +219,7 @@ describe('the record scanner', () => {
   });
 
   it('detaches kept strings from the document they were sliced from', () => {
-    const s = 'x'.repeat(100) + '2026-11-01T00:00:00Z';
+    const s = `${'x'.repeat(100)}2026-11-01T00:00:00Z`;
     assert.equal(detach(s.slice(100)), '2026-11-01T00:00:00Z');
     assert.equal(detach('short'), 'short');
     // Memory: 300 one-MiB documents, one short string kept from each.
