@@ -1,4 +1,4 @@
-import { clientEnv, writeCaBundle } from '../capture/proxy/client-env.js';
+import { clientEnv, writeTrustFiles } from '../capture/proxy/client-env.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
 import { startCapture } from './capture.js';
 import { LivePolicy } from './live.js';
@@ -59,12 +59,12 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     if (!values.quiet) process.stderr.write(`leastpriv: ${line}\n`);
   };
   const capture = await startCapture(values, { host: values.host, port }, { log });
-  const bundle = writeCaBundle(capture.home, capture.ca.certPem, process.env);
+  const trust = writeTrustFiles(capture.home, capture.ca.certPem, process.env);
   const env = clientEnv(process.env, {
     proxyUrl: capture.proxy.url,
     directHost: capture.proxy.host,
     directPort: capture.proxy.directPort,
-    bundlePath: bundle,
+    trust,
   });
   const exports = Object.entries(env)
     .filter(([k, v]) => v !== undefined && process.env[k] !== v)

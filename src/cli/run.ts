@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { caSettingFor, clientEnv, writeCaBundle } from '../capture/proxy/client-env.js';
+import { clientEnv, rejectionAdvice, type TrustFiles, writeTrustFiles } from '../capture/proxy/client-env.js';
 import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
 import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
@@ -80,7 +80,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   let child: ChildProcess | null = null;
   let rejected: TlsRejection | null = null;
-  let bundlePath = '';
+  let trust: TrustFiles = { bundle: '', javaTrustStore: '' };
   const log = (line: string) => {
     if (!values.quiet) process.stderr.write(`leastpriv: ${line}\n`);
   };
@@ -93,18 +93,18 @@ export async function runCommand(argv: string[]): Promise<number> {
         if (rejected) return;
         rejected = r;
         process.stderr.write(
-          `leastpriv: a client rejected leastpriv's certificate for ${r.host} (TLS alert: ${r.alert}): it ignores the CA bundle set in ${caSettingFor(r.userAgent)}. Point that setting at ${bundlePath}, which holds the system roots and leastpriv's CA${onReject === 'stop' ? '; stopping the command' : ''}.\n`,
+          `leastpriv: a client rejected leastpriv's certificate for ${r.host} (TLS alert: ${r.alert}): ${rejectionAdvice(r.userAgent, trust)}${onReject === 'stop' ? '; stopping the command' : ''}.\n`,
         );
         if (onReject === 'stop' && child) stopChild(child);
       },
     },
   );
-  bundlePath = writeCaBundle(capture.home, capture.ca.certPem, process.env);
+  trust = writeTrustFiles(capture.home, capture.ca.certPem, process.env);
   const env = clientEnv(process.env, {
     proxyUrl: capture.proxy.url,
     directHost: capture.proxy.host,
     directPort: capture.proxy.directPort,
-    bundlePath,
+    trust,
   });
 
   const started = runChild(file, args, env);

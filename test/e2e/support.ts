@@ -30,7 +30,16 @@ export const SYSTEM_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 // ---------------------------------------------------------------------------------------------
 // Tools
 
-type Tool = 'moto_server' | 'aws' | 'boto3' | 'terraform' | 'openssl' | 'curl' | 'python3';
+type Tool =
+  | 'moto_server'
+  | 'aws'
+  | 'boto3'
+  | 'terraform'
+  | 'openssl'
+  | 'curl'
+  | 'python3'
+  | 'java'
+  | 'keytool';
 
 const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }> = {
   moto_server: {
@@ -48,6 +57,16 @@ const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }
   openssl: { cmd: 'openssl', args: ['version'], install: 'install OpenSSL 3 (apt-get install openssl)' },
   curl: { cmd: 'curl', args: ['--version'], install: 'install curl (apt-get install curl)' },
   python3: { cmd: 'python3', args: ['--version'], install: 'install Python 3 (apt-get install python3)' },
+  java: {
+    cmd: 'java',
+    args: ['-version'],
+    install: 'install a JDK 11 or later (apt-get install openjdk-17-jdk-headless)',
+  },
+  keytool: {
+    cmd: 'keytool',
+    args: ['-help'],
+    install: 'install a JDK 11 or later, which brings keytool (apt-get install openjdk-17-jdk-headless)',
+  },
 };
 
 const checked = new Set<Tool>();

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INTERCEPTED_DOMAINS } from './hosts.js';
+import { pemCertificates, trustStore } from './pkcs12.js';
 
 /** Every variable a common client reads its CA bundle from: all point at one bundle. */
 export const CA_BUNDLE_VARS = [
@@ -21,11 +22,19 @@ const SYSTEM_BUNDLES = [
 /** Hosts a client must reach directly: loopback and the instance and container credential endpoints. */
 const ALWAYS_DIRECT = ['localhost', '127.0.0.1', '::1', '169.254.169.254', '169.254.170.2'];
 
+export interface TrustFiles {
+  /** PEM: for every client that reads a CA bundle. */
+  bundle: string;
+  /** PKCS #12, no password: for Java (`javax.net.ssl.trustStore`). */
+  javaTrustStore: string;
+}
+
 /**
  * Writes `<home>/ca-bundle.pem`: the system roots, every bundle the user's environment
- * already named (a corporate CA keeps working), and leastpriv's CA.
+ * already named (a corporate CA keeps working), and leastpriv's CA; and the same
+ * certificates as a Java trust store, `<home>/ca-truststore.p12`.
  */
-export function writeCaBundle(home: string, caPem: string, env: NodeJS.ProcessEnv): string {
+export function writeTrustFiles(home: string, caPem: string, env: NodeJS.ProcessEnv): TrustFiles {
   const seen = new Set<string>();
   const parts: string[] = [];
   const files = [...CA_BUNDLE_VARS.map((v) => env[v]), ...SYSTEM_BUNDLES];
@@ -38,13 +47,26 @@ export function writeCaBundle(home: string, caPem: string, env: NodeJS.ProcessEn
       // not present on this system
     }
   }
-  parts.push(caPem.trim());
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const path = join(home, 'ca-bundle.pem');
+  const bundle = join(home, 'ca-bundle.pem');
+  replaceFile(bundle, `${[...parts, caPem.trim()].join('\n')}\n`);
+  const ours = pemCertificates(caPem);
+  const others = pemCertificates(parts.join('\n')).filter((der) => !ours.some((o) => o.equals(der)));
+  const javaTrustStore = join(home, 'ca-truststore.p12');
+  replaceFile(
+    javaTrustStore,
+    trustStore([
+      ...ours.map((der) => ({ alias: 'leastpriv-ca', der })),
+      ...others.map((der, i) => ({ alias: `root-${i + 1}`, der })),
+    ]),
+  );
+  return { bundle, javaTrustStore };
+}
+
+function replaceFile(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${parts.join('\n')}\n`, { mode: 0o644 });
+  writeFileSync(tmp, data, { mode: 0o644 });
   renameSync(tmp, path);
-  return path;
 }
 
 /** Keeps the user's NO_PROXY entries except those that would send cloud API traffic around the proxy. */
@@ -75,7 +97,7 @@ export interface ClientEnvInput {
   proxyUrl: string;
   directHost: string;
   directPort: number;
-  bundlePath: string;
+  trust: TrustFiles;
 }
 
 /** The environment a command runs in so that its cloud API calls pass through the proxy. */
@@ -85,14 +107,61 @@ export function clientEnv(base: NodeJS.ProcessEnv, input: ClientEnvInput): NodeJ
   const noProxy = noProxyFor(base.NO_PROXY ?? base.no_proxy);
   env.NO_PROXY = noProxy;
   env.no_proxy = noProxy;
-  for (const name of CA_BUNDLE_VARS) env[name] = input.bundlePath;
+  for (const name of CA_BUNDLE_VARS) env[name] = input.trust.bundle;
   env.LEASTPRIV_DIRECT = `${input.directHost}:${input.directPort}`;
   env.LEASTPRIV_DOMAINS = INTERCEPTED_DOMAINS.join(',');
   const preload = `--require ${JSON.stringify(preloadPath())}`;
   env.NODE_OPTIONS = base.NODE_OPTIONS ? `${base.NODE_OPTIONS} ${preload}` : preload;
+  const java = javaOptions(input.proxyUrl, noProxy, input.trust.javaTrustStore);
+  env.JAVA_TOOL_OPTIONS = base.JAVA_TOOL_OPTIONS ? `${base.JAVA_TOOL_OPTIONS} ${java}` : java;
   return env;
 }
 
+/**
+ * Java ignores the proxy variables and CA bundles: every JVM the command starts reads these
+ * system properties from JAVA_TOOL_OPTIONS instead (the JDK's HTTP clients and the AWS SDK for
+ * Java honour them).
+ */
+export function javaOptions(proxyUrl: string, noProxy: string, trustStorePath: string): string {
+  const url = new URL(proxyUrl);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const direct = new Set(['localhost', '127.*', '[::1]']);
+  for (const entry of noProxy.split(',')) {
+    const e = entry.trim();
+    // Java matches host names with a leading or trailing `*`; CIDR ranges it cannot express.
+    if (e === '' || e.includes('/')) continue;
+    if (e.startsWith('.')) direct.add(`*${e}`);
+    else if (e.includes(':')) direct.add(`[${e.replace(/^\[|\]$/g, '')}]`);
+    else {
+      direct.add(e);
+      if (!/^[\d.]+$/.test(e)) direct.add(`*.${e}`);
+    }
+  }
+  const quote = (v: string) => (/[\s"']/.test(v) ? `"${v}"` : v);
+  return [
+    `-Dhttps.proxyHost=${host}`,
+    `-Dhttps.proxyPort=${url.port}`,
+    `-Dhttp.proxyHost=${host}`,
+    `-Dhttp.proxyPort=${url.port}`,
+    `-Dhttp.nonProxyHosts=${[...direct].join('|')}`,
+    quote(`-Djavax.net.ssl.trustStore=${trustStorePath}`),
+    '-Djavax.net.ssl.trustStoreType=PKCS12',
+  ].join(' ');
+}
+
+/** Whether a User-Agent is a Java client's (they need the trust store, not the bundle). */
+export function isJavaAgent(userAgent: string | null): boolean {
+  return /java/i.test(userAgent ?? '');
+}
+
+/** What to tell the user when a client rejected the proxy's certificate: the setting and the file. */
+export function rejectionAdvice(userAgent: string | null, trust: TrustFiles): string {
+  const holds = "which holds the system roots and leastpriv's CA";
+  if (isJavaAgent(userAgent))
+    return `it does not use the trust store set in JAVA_TOOL_OPTIONS (a Java program that sets javax.net.ssl.trustStore itself overrides it). Point javax.net.ssl.trustStore at ${trust.javaTrustStore}, ${holds}`;
+  const generic = userAgent === null || caSettingFor(userAgent).includes('whichever');
+  return `it ignores the CA bundle set in ${caSettingFor(userAgent)}. Point that setting at ${trust.bundle}, ${holds}${generic ? ` (a Java program: javax.net.ssl.trustStore at ${trust.javaTrustStore})` : ''}`;
+}
 /** The CA setting a client ignored, named from its User-Agent where it sent one. */
 export function caSettingFor(userAgent: string | null): string {
   const ua = (userAgent ?? '').toLowerCase();

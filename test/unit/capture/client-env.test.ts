@@ -3,8 +3,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { caSettingFor, clientEnv, noProxyFor, writeCaBundle } from '../../../src/capture/proxy/client-env.js';
+import { loadOrCreateCa } from '../../../src/capture/proxy/ca.js';
+import {
+  caSettingFor,
+  clientEnv,
+  javaOptions,
+  noProxyFor,
+  writeTrustFiles,
+} from '../../../src/capture/proxy/client-env.js';
+import { readChildren, readElement } from '../../../src/capture/proxy/der.js';
 import { isIntercepted } from '../../../src/capture/proxy/hosts.js';
+import { pemCertificates } from '../../../src/capture/proxy/pkcs12.js';
 
 describe('intercepted hosts', () => {
   it('are AWS API domains and nothing else', () => {
@@ -34,7 +43,7 @@ describe('the environment of a command under leastpriv run', () => {
     proxyUrl: 'http://127.0.0.1:4242',
     directHost: '127.0.0.1',
     directPort: 4343,
-    bundlePath: '/h/ca-bundle.pem',
+    trust: { bundle: '/h/ca-bundle.pem', javaTrustStore: '/h/ca-truststore.p12' },
   };
 
   it('sets every proxy and CA variable, overriding preset ones', () => {
@@ -44,6 +53,8 @@ describe('the environment of a command under leastpriv run', () => {
         SSL_CERT_FILE: '/x',
         PATH: '/bin',
         NODE_OPTIONS: '--max-old-space-size=4096',
+        JAVA_TOOL_OPTIONS: '-Xmx2g',
+        NO_PROXY: 'internal.corp,.svc.local',
       },
       input,
     );
@@ -62,6 +73,26 @@ describe('the environment of a command under leastpriv run', () => {
     assert.equal(env.LEASTPRIV_DIRECT, '127.0.0.1:4343');
     assert.equal(env.LEASTPRIV_DOMAINS, 'amazonaws.com,amazonaws.com.cn,api.aws');
     assert.match(env.NODE_OPTIONS ?? '', /^--max-old-space-size=4096 --require ".*preload\.cjs"$/);
+    assert.equal(
+      env.JAVA_TOOL_OPTIONS,
+      '-Xmx2g -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=4242 -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=4242 ' +
+        '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|internal.corp|*.internal.corp|*.svc.local|*.localhost|127.0.0.1|169.254.169.254|169.254.170.2 ' +
+        '-Djavax.net.ssl.trustStore=/h/ca-truststore.p12 -Djavax.net.ssl.trustStoreType=PKCS12',
+    );
+  });
+
+  it('quotes a trust store path with spaces for the JVM, and leaves out CIDR ranges Java cannot match', () => {
+    const java = javaOptions(
+      'http://127.0.0.1:1',
+      '10.0.0.0/8,::1',
+      '/Users/A B/.leastpriv/ca-truststore.p12',
+    );
+    assert.ok(java.includes('-Dhttp.nonProxyHosts=localhost|127.*|[::1] '), java);
+    assert.ok(
+      java.endsWith(
+        ' "-Djavax.net.ssl.trustStore=/Users/A B/.leastpriv/ca-truststore.p12" -Djavax.net.ssl.trustStoreType=PKCS12',
+      ),
+    );
   });
 
   it('never lets NO_PROXY exempt cloud hosts, and keeps local and metadata endpoints direct', () => {
@@ -78,14 +109,47 @@ describe('the environment of a command under leastpriv run', () => {
     const corp = join(dir, 'corp.pem');
     writeFileSync(corp, '-----BEGIN CERTIFICATE-----\nCORP\n-----END CERTIFICATE-----\n');
     const ours = '-----BEGIN CERTIFICATE-----\nOURS\n-----END CERTIFICATE-----\n';
-    const path = writeCaBundle(join(dir, 'home'), ours, {
+    const { bundle } = writeTrustFiles(join(dir, 'home'), ours, {
       AWS_CA_BUNDLE: corp,
       SSL_CERT_FILE: join(dir, 'missing.pem'),
     });
-    const text = readFileSync(path, 'utf8');
+    const text = readFileSync(bundle, 'utf8');
     assert.ok(text.startsWith('-----BEGIN CERTIFICATE-----\nCORP\n'));
     assert.ok(text.endsWith(ours));
     assert.equal(text.split('CORP').length, 2, 'each bundle once');
+  });
+
+  it('writes the same certificates as a Java trust store, ours first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lp-p12-'));
+    const ours = loadOrCreateCa(join(dir, 'a')).certPem;
+    const corp = loadOrCreateCa(join(dir, 'b')).certPem;
+    writeFileSync(join(dir, 'corp.pem'), `${corp}${corp}`);
+    const { bundle, javaTrustStore } = writeTrustFiles(join(dir, 'home'), ours, {
+      AWS_CA_BUNDLE: join(dir, 'corp.pem'),
+      SSL_CERT_FILE: join(dir, 'missing.pem'),
+    });
+    const p12 = readFileSync(javaTrustStore);
+    // PFX { version 3, ContentInfo(data) { AuthenticatedSafe { ContentInfo(data) { SafeContents } } } }
+    const pfx = readChildren(p12, readElement(p12));
+    assert.deepEqual([...p12.subarray((pfx[0] as { contentStart: number }).contentStart, pfx[0]?.end)], [3]);
+    const inner = (el: { contentStart: number; end: number }) => readElement(p12, el.contentStart);
+    const octets = (info: ReturnType<typeof readElement>) =>
+      inner(inner(readChildren(p12, info)[1] as ReturnType<typeof readElement>));
+    const safe = readElement(p12, octets(pfx[1] as ReturnType<typeof readElement>).start);
+    const contents = readChildren(p12, safe);
+    assert.equal(contents.length, 1);
+    const bags = readChildren(p12, octets(contents[0] as ReturnType<typeof readElement>));
+    const pemDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    // Every certificate of the bundle once (the system roots too), ours first.
+    assert.equal(bags.length, pemCertificates(readFileSync(bundle, 'utf8')).length);
+    const certOf = (bag: ReturnType<typeof readElement>) => {
+      const certBag = inner(readChildren(p12, bag)[1] as ReturnType<typeof readElement>);
+      const value = inner(readChildren(p12, certBag)[1] as ReturnType<typeof readElement>);
+      return p12.subarray(value.contentStart, value.end);
+    };
+    const certs = bags.map(certOf);
+    assert.ok(certs[0]?.equals(pemDer(ours)));
+    assert.equal(certs.filter((c) => c.equals(pemDer(corp))).length, 1, 'the corporate CA once');
   });
 
   it('names the CA setting of the client that rejected the certificate', () => {
