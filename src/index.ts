@@ -57,10 +57,14 @@ interface Entry {
   callIds: number[];
 }
 
-/** Everything one capture learned, in arrival order. */
+/**
+ * Everything one capture learned, in arrival order. Each call is kept as its calls-log line
+ * (a few hundred bytes, not the objects behind it), so a proxy that runs for days holds
+ * millions of calls; a call still waiting for the account stays an object until it is filled.
+ */
 export class Session {
-  private readonly records: CallRecord[] = [];
-  private readonly byId = new Map<number, CallRecord>();
+  private readonly records: (string | CallRecord)[] = [];
+  private readonly services = new Map<string, number>();
   private readonly entries = new Map<string, Entry>();
   private readonly ctx: ResolveContext;
   private readonly permissionless = new Set<string>();
@@ -118,21 +122,24 @@ export class Session {
     const requirements = authorizeAws(op);
     const name = `${op.service}:${op.operation}`;
     if (requirements === null) this.noteUnresolved('no-mapping', name);
-    const record: CallRecord = this.push({
-      ...base(meta),
-      service: op.service,
-      operation: op.operation,
-      region: op.region,
-      account: op.account ?? this.ctx.learnedAccount,
-      actions: requirements ? sorted(requirements.map((r) => r.action)) : null,
-      resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
-      unresolved: requirements === null ? 'no-mapping' : null,
-      ...meta.trace,
-      ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
-    });
     // Until the account is known, its requirements stay apart: an sts GetCallerIdentity
     // answer later in the session fills the account into their ARNs.
     const accountless = op.account === null && requirements !== null && requirements.length > 0;
+    const record: CallRecord = this.push(
+      {
+        ...base(meta),
+        service: op.service,
+        operation: op.operation,
+        region: op.region,
+        account: op.account ?? this.ctx.learnedAccount,
+        actions: requirements ? sorted(requirements.map((r) => r.action)) : null,
+        resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
+        unresolved: requirements === null ? 'no-mapping' : null,
+        ...meta.trace,
+        ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
+      },
+      accountless,
+    );
     if (accountless) {
       const key = `${name}\n${requirementKey(requirements)}`;
       const p = this.pending.get(key) ?? { op, requirements, ids: [], records: [] };
@@ -157,7 +164,10 @@ export class Session {
         requirements: requirements.map(toLogged),
       };
       for (const record of p.records) Object.assign(record, filled);
-      for (const id of p.ids) this.remember(requirements, id);
+      for (const id of p.ids) {
+        this.records[id - 1] = JSON.stringify(this.records[id - 1]);
+        this.remember(requirements, id);
+      }
     }
     this.pending.clear();
     this.version++;
@@ -187,8 +197,21 @@ export class Session {
     this.count(record, record.unresolved ? null : requirements);
   }
 
-  calls(): readonly CallRecord[] {
-    return this.records;
+  /** Every call, parsed again from its line: for small sessions (CloudTrail tuples, tests). */
+  calls(): CallRecord[] {
+    return this.records.map(parseRecord);
+  }
+
+  /** Number of calls added so far. */
+  get callCount(): number {
+    return this.records.length;
+  }
+
+  /** The calls log: one JSON object per line, in arrival order. */
+  callsNdjson(): string {
+    let out = '';
+    for (const r of this.records) out += `${typeof r === 'string' ? r : JSON.stringify(r)}\n`;
+    return out;
   }
 
   /** The policy for everything added so far, with the calls behind each statement. */
@@ -217,21 +240,17 @@ export class Session {
 
   /** The record of the call with this id (ids count from 1 in the order calls were added). */
   call(id: number): CallRecord | undefined {
-    return this.byId.get(id);
+    const r = this.records[id - 1];
+    return r === undefined ? undefined : parseRecord(r);
   }
 
   summary(): SessionSummary {
-    const services = new Map<string, number>();
-    for (const r of this.records) {
-      const s = r.service ?? '(unknown)';
-      services.set(s, (services.get(s) ?? 0) + 1);
-    }
     const built = this.policy();
     const docs = built.documents;
     const actions = new Set(docs.flatMap((d) => d.Statement.flatMap((s) => toList(s.Action))));
     return {
       calls: this.records.length,
-      services: [...services].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+      services: [...this.services].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
       unresolved: [...this.unresolved].map(([reason, v]) => ({ reason, ...v })),
       denied: this.denied,
       permissionless: [...this.permissionless].sort(),
@@ -242,10 +261,12 @@ export class Session {
     };
   }
 
-  private push(record: CallRecord): CallRecord {
+  /** Records a call: as its line, or as the object itself while it waits for the account. */
+  private push(record: CallRecord, pending = false): CallRecord {
     this.version++;
-    this.records.push(record);
-    this.byId.set(this.records.length, record);
+    this.records.push(pending ? record : JSON.stringify(record));
+    const s = record.service ?? '(unknown)';
+    this.services.set(s, (this.services.get(s) ?? 0) + 1);
     this.lastId = this.records.length;
     return record;
   }
@@ -277,6 +298,10 @@ export class Session {
     if (u.examples.length < 3 && !u.examples.includes(example)) u.examples.push(example);
     this.unresolved.set(reason, u);
   }
+}
+
+function parseRecord(r: string | CallRecord): CallRecord {
+  return typeof r === 'string' ? (JSON.parse(r) as CallRecord) : r;
 }
 
 function toList(v: string | string[] | undefined): string[] {

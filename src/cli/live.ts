@@ -30,7 +30,7 @@ export class LivePolicy {
     const room = Math.max(5, rows - 4);
     const shown =
       body.length > room ? [...body.slice(0, room - 1), `  … ${body.length - room + 1} more lines`] : body;
-    const header = `── policy so far: ${this.session.calls().length} calls ──`;
+    const header = `── policy so far: ${this.session.callCount} calls ──`;
     const text = [header, ...shown];
     const clear = this.lines > 0 ? `\x1b[${this.lines}A\x1b[0J` : '';
     this.out.write(`${clear}${text.join('\n')}\n`);

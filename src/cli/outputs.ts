@@ -1,5 +1,4 @@
 import type { Session } from '../index.js';
-import { callsToNdjson } from '../output/calls-log.js';
 import { type Format, renderPolicy } from '../output/policy.js';
 import { writeFileAtomic } from '../output/write.js';
 
@@ -14,7 +13,7 @@ export function writeOutputs(
     call: (id) => capture.session.call(id),
     warnings: built.warnings,
   });
-  if (values.calls) writeFileAtomic(values.calls, callsToNdjson(capture.session.calls()));
+  if (values.calls) writeFileAtomic(values.calls, capture.session.callsNdjson());
   if (values.output && values.output !== '-') {
     writeFileAtomic(values.output, policy);
     return { policy: values.output, calls: values.calls ?? null };
