@@ -1,10 +1,12 @@
 /**
  * Strategies for operations whose permissions depend on the request in ways a rule table
- * cannot express: PartiQL statements, API Gateway's HTTP-verb actions, EC2 tags on create.
+ * cannot express: PartiQL statements, API Gateway's HTTP-verb actions, EC2 tags on create,
+ * Bedrock models called through inference profiles.
  */
 import type { ActionSpec } from '../../catalog/rules.js';
 import { sarRestPaths } from '../../catalog/sar.js';
 import type { Operation, Requirement } from '../../model/index.js';
+import { parseArn } from './derive.js';
 import { readPath, type Scope, strings } from './params.js';
 
 export interface ScopedSpec {
@@ -142,8 +144,62 @@ function ec2Tags(op: Operation): HandlerOutput {
   return { specs: out, direct: [] };
 }
 
+/** A cross-Region (system-defined) inference profile id: a geography or `global`, then the model id. */
+const INFERENCE_PROFILE = /^(?:us|eu|apac|us-gov|jp|au|ca|global)\.(.+)$/;
+
+/**
+ * bedrock:InvokeModel (or its streaming twin) on what `modelId` names. A cross-Region
+ * inference profile needs the profile and its model in every Region the profile may route
+ * to (the request does not say which: any Region, flagged as approximate). Source:
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/geographic-cross-region-inference.html
+ */
+function bedrockModel(op: Operation): HandlerOutput {
+  const action = /Stream$/.test(op.operation)
+    ? 'bedrock:InvokeModelWithResponseStream'
+    : 'bedrock:InvokeModel';
+  const id = strings(readPath({ params: op.params }, 'modelId'))[0];
+  const p = op.partition;
+  const direct = (resources: string[], approximate?: string): HandlerOutput => ({
+    specs: [],
+    direct: [
+      {
+        action,
+        resources,
+        conditions: null,
+        why: `${op.service}:${op.operation}`,
+        ...(approximate ? { approximate: `${action}: ${approximate}` } : {}),
+      },
+    ],
+  });
+  const anyRegion = (model: string) => `arn:${p}:bedrock:*::foundation-model/${model}`;
+  const routed = 'the Regions the inference profile routes to are not in the request, used *';
+  if (!id) return direct([`arn:${p}:bedrock:${op.region}::foundation-model/*`], 'modelId unknown, used *');
+  const arn = parseArn(id);
+  if (arn) {
+    const profile = /^inference-profile\/(.+)$/.exec(arn.resource)?.[1];
+    const model = profile ? INFERENCE_PROFILE.exec(profile)?.[1] : undefined;
+    if (model) return direct([id, anyRegion(model)], routed);
+    if (arn.resource.startsWith('application-inference-profile/'))
+      return direct(
+        [id, anyRegion('*')],
+        'the model behind an application inference profile is not in the request, used *',
+      );
+    return direct([id]);
+  }
+  const model = INFERENCE_PROFILE.exec(id)?.[1];
+  if (model) {
+    const account = op.account ?? '*';
+    return direct(
+      [`arn:${p}:bedrock:${op.region}:${account}:inference-profile/${id}`, anyRegion(model)],
+      routed,
+    );
+  }
+  return direct([`arn:${p}:bedrock:${op.region}::foundation-model/${id}`]);
+}
+
 export const HANDLERS: Record<string, Handler> = {
   partiql,
   apigateway,
   'ec2-tags': ec2Tags,
+  'bedrock-model': bedrockModel,
 };
