@@ -73,6 +73,52 @@ function widenHttpVerbs(actions, resourceTypes) {
   }
 }
 
+/**
+ * Classic and v2 Elastic Load Balancing share the prefix `elasticloadbalancing`; for the
+ * actions both reference pages define, the package keeps Classic's resource types only. The
+ * v2 page lists these resource types for them
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html).
+ */
+const ELBV2_TYPES = {
+  addtags: [
+    'listener-rule/app',
+    'listener-rule/net',
+    'listener/app',
+    'listener/gwy',
+    'listener/net',
+    'loadbalancer/app/',
+    'loadbalancer/gwy/',
+    'loadbalancer/net/',
+    'targetgroup',
+    'truststore',
+  ],
+  removetags: [
+    'listener-rule/app',
+    'listener-rule/net',
+    'listener/app',
+    'listener/gwy',
+    'listener/net',
+    'loadbalancer/app/',
+    'loadbalancer/gwy/',
+    'loadbalancer/net/',
+    'targetgroup',
+    'truststore',
+  ],
+  createloadbalancer: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
+  deleteloadbalancer: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
+  modifyloadbalancerattributes: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
+};
+
+function widenElbv2(actions, resourceTypes) {
+  for (const [name, types] of Object.entries(ELBV2_TYPES)) {
+    const a = actions[name];
+    if (!a) continue;
+    const have = new Set(a[2].map(([n]) => n));
+    for (const t of types) if (resourceTypes[t] && !have.has(t)) a[2].push([t, 0]);
+    a[2].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  }
+}
+
 const prefixes = readJson(src, 'services.json').slice().sort();
 const names = readJson(src, 'serviceNames.json');
 
@@ -108,6 +154,7 @@ for (const prefix of prefixes) {
     resourceTypes[r.key] = [arns, uniqSorted(r.conditionKeys ?? [])];
   }
   if (prefix === 'apigateway') widenHttpVerbs(actions, resourceTypes);
+  if (prefix === 'elasticloadbalancing') widenElbv2(actions, resourceTypes);
   const file = {
     prefix,
     name: names[prefix] ?? prefix,

@@ -197,7 +197,45 @@ function bedrockModel(op: Operation): HandlerOutput {
   return direct([`arn:${p}:bedrock:${op.region}::foundation-model/${id}`]);
 }
 
+/**
+ * ELBv2 listeners and rules tagged at creation: elasticloadbalancing:AddTags on the new
+ * listener (rule), whose id is only known once it exists, under the load balancer (listener)
+ * the request names; `elasticloadbalancing:CreateAction` says it is part of the create. Source:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/tagging-resources-during-creation.html
+ */
+function elbv2Tags(op: Operation): HandlerOutput {
+  const tags = readPath({ params: op.params }, 'Tags');
+  if (!Array.isArray(tags) || tags.length === 0) return { specs: [], direct: [] };
+  const listener = op.operation === 'CreateListener';
+  const parent =
+    strings(readPath({ params: op.params }, listener ? 'LoadBalancerArn' : 'ListenerArn'))[0] ?? '';
+  const under = listener
+    ? /^(arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:)loadbalancer\/((?:app|net|gwy)\/[^/]+\/[^/]+)$/.exec(
+        parent,
+      )
+    : /^(arn:[^:]+:elasticloadbalancing:[^:]*:[^:]*:)listener\/((?:app|net|gwy)\/[^/]+\/[^/]+\/[^/]+)$/.exec(
+        parent,
+      );
+  const kind = listener ? 'listener' : 'listener-rule';
+  const arn = under
+    ? `${under[1]}${kind}/${under[2]}/*`
+    : `arn:${op.partition}:elasticloadbalancing:${op.region}:${op.account ?? '*'}:${kind}/*`;
+  return {
+    specs: [],
+    direct: [
+      {
+        action: 'elasticloadbalancing:AddTags',
+        resources: [arn],
+        conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': [op.operation] } },
+        why: `tags sent with ${op.operation}`,
+        approximate: `elasticloadbalancing:AddTags: the new ${kind}'s id is not known before it exists, used *`,
+      },
+    ],
+  };
+}
+
 export const HANDLERS: Record<string, Handler> = {
+  'elbv2-tags': elbv2Tags,
   partiql,
   apigateway,
   'ec2-tags': ec2Tags,
