@@ -224,7 +224,7 @@ export async function startMoto(): Promise<Moto> {
 /** Stops a detached child and everything it started; resolves when it has exited. */
 export function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    if (child.pid === undefined) {
       resolve();
       return;
     }
@@ -235,6 +235,13 @@ export function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM
         // already gone
       }
     };
+    // The group, even when the direct child is gone: a process it started may still hold its
+    // output pipes open, and the test would wait for them for ever.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      kill('SIGKILL');
+      resolve();
+      return;
+    }
     const timer = setTimeout(() => kill('SIGKILL'), 5000);
     child.once('exit', () => {
       clearTimeout(timer);
