@@ -10,21 +10,25 @@ export function runChild(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): { child: ChildProcess; status: Promise<number> } {
-  const child = spawn(file, args, { stdio: 'inherit', env });
+  // Signal handlers first: a signal that arrives while the command starts is forwarded once it
+  // has, never left to end leastpriv before it writes anything.
+  let child: ChildProcess | null = null;
+  const forward = (signal: NodeJS.Signals) => {
+    // A terminal already delivers Ctrl-C to the whole foreground group; forwarding it
+    // again would make programs like Terraform see a second, forceful interrupt.
+    if (signal === 'SIGINT' && process.stdin.isTTY) return;
+    child?.kill(signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, forward);
+  const started = spawn(file, args, { stdio: 'inherit', env });
+  child = started;
   const status = new Promise<number>((resolve) => {
-    const forward = (signal: NodeJS.Signals) => {
-      // A terminal already delivers Ctrl-C to the whole foreground group; forwarding it
-      // again would make programs like Terraform see a second, forceful interrupt.
-      if (signal === 'SIGINT' && process.stdin.isTTY) return;
-      child.kill(signal);
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const s of signals) process.on(s, forward);
     const done = (code: number) => {
       for (const s of signals) process.off(s, forward);
       resolve(code);
     };
-    child.on('error', (err: NodeJS.ErrnoException) => {
+    started.on('error', (err: NodeJS.ErrnoException) => {
       process.stderr.write(
         err.code === 'ENOENT'
           ? `leastpriv: command not found: ${file}; check the name and PATH\n`
@@ -32,9 +36,9 @@ export function runChild(
       );
       done(err.code === 'ENOENT' ? 127 : 126);
     });
-    child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1)));
+    started.on('exit', (code, signal) => done(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1)));
   });
-  return { child, status };
+  return { child: started, status };
 }
 
 /** Asks the command to stop, and ends it if it has not within three seconds. */

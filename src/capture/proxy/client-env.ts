@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INTERCEPTED_DOMAINS } from './hosts.js';
@@ -49,10 +49,13 @@ export function writeTrustFiles(home: string, caPem: string, env: NodeJS.Process
   }
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const bundle = join(home, 'ca-bundle.pem');
-  replaceFile(bundle, `${[...parts, caPem.trim()].join('\n')}\n`);
+  const javaTrustStore = join(home, 'ca-truststore.p12');
+  const text = `${[...parts, caPem.trim()].join('\n')}\n`;
+  // The same certificates as last time: both files are already right.
+  if (existsSync(javaTrustStore) && readIfExists(bundle) === text) return { bundle, javaTrustStore };
+  replaceFile(bundle, text);
   const ours = pemCertificates(caPem);
   const others = pemCertificates(parts.join('\n')).filter((der) => !ours.some((o) => o.equals(der)));
-  const javaTrustStore = join(home, 'ca-truststore.p12');
   replaceFile(
     javaTrustStore,
     trustStore([
@@ -61,6 +64,14 @@ export function writeTrustFiles(home: string, caPem: string, env: NodeJS.Process
     ]),
   );
   return { bundle, javaTrustStore };
+}
+
+function readIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 function replaceFile(path: string, data: string | Uint8Array): void {
