@@ -59,11 +59,11 @@ interface Entry {
 
 /**
  * Everything one capture learned, in arrival order. Each call is kept as its calls-log line
- * (a few hundred bytes, not the objects behind it), so a proxy that runs for days holds
- * millions of calls; a call still waiting for the account stays an object until it is filled.
+ * (a few hundred bytes, not the objects behind it); a call made before the account was known
+ * is rewritten once it is.
  */
 export class Session {
-  private readonly records: (string | CallRecord)[] = [];
+  private readonly records: string[] = [];
   private readonly services = new Map<string, number>();
   private readonly entries = new Map<string, Entry>();
   private readonly ctx: ResolveContext;
@@ -125,26 +125,22 @@ export class Session {
     // Until the account is known, its requirements stay apart: an sts GetCallerIdentity
     // answer later in the session fills the account into their ARNs.
     const accountless = op.account === null && requirements !== null && requirements.length > 0;
-    const record: CallRecord = this.push(
-      {
-        ...base(meta),
-        service: op.service,
-        operation: op.operation,
-        region: op.region,
-        account: op.account ?? this.ctx.learnedAccount,
-        actions: requirements ? sorted(requirements.map((r) => r.action)) : null,
-        resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
-        unresolved: requirements === null ? 'no-mapping' : null,
-        ...meta.trace,
-        ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
-      },
-      accountless,
-    );
+    const record: CallRecord = this.push({
+      ...base(meta),
+      service: op.service,
+      operation: op.operation,
+      region: op.region,
+      account: op.account ?? this.ctx.learnedAccount,
+      actions: requirements ? sorted(requirements.map((r) => r.action)) : null,
+      resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
+      unresolved: requirements === null ? 'no-mapping' : null,
+      ...meta.trace,
+      ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
+    });
     if (accountless) {
       const key = `${name}\n${requirementKey(requirements)}`;
-      const p = this.pending.get(key) ?? { op, requirements, ids: [], records: [] };
+      const p = this.pending.get(key) ?? { op, requirements, ids: [] };
       p.ids.push(this.lastId);
-      p.records.push(record);
       this.pending.set(key, p);
     }
     this.count(record, requirements, !accountless);
@@ -163,9 +159,9 @@ export class Session {
         resources: sorted(requirements.flatMap((r) => r.resources)),
         requirements: requirements.map(toLogged),
       };
-      for (const record of p.records) Object.assign(record, filled);
       for (const id of p.ids) {
-        this.records[id - 1] = JSON.stringify(this.records[id - 1]);
+        const record = JSON.parse(this.records[id - 1] as string) as CallRecord;
+        this.records[id - 1] = JSON.stringify(Object.assign(record, filled));
         this.remember(requirements, id);
       }
     }
@@ -207,11 +203,17 @@ export class Session {
     return this.records.length;
   }
 
-  /** The calls log: one JSON object per line, in arrival order. */
-  callsNdjson(): string {
+  /** The calls log, one JSON object per line in arrival order, in pieces of about 1 MiB. */
+  *callsNdjson(): Generator<string> {
     let out = '';
-    for (const r of this.records) out += `${typeof r === 'string' ? r : JSON.stringify(r)}\n`;
-    return out;
+    for (const r of this.records) {
+      out += `${r}\n`;
+      if (out.length >= 1 << 20) {
+        yield out;
+        out = '';
+      }
+    }
+    if (out) yield out;
   }
 
   /** The policy for everything added so far, with the calls behind each statement. */
@@ -261,10 +263,10 @@ export class Session {
     };
   }
 
-  /** Records a call: as its line, or as the object itself while it waits for the account. */
-  private push(record: CallRecord, pending = false): CallRecord {
+  /** Records a call as its calls-log line. */
+  private push(record: CallRecord): CallRecord {
     this.version++;
-    this.records.push(pending ? record : JSON.stringify(record));
+    this.records.push(JSON.stringify(record));
     const s = record.service ?? '(unknown)';
     this.services.set(s, (this.services.get(s) ?? 0) + 1);
     this.lastId = this.records.length;
@@ -300,8 +302,8 @@ export class Session {
   }
 }
 
-function parseRecord(r: string | CallRecord): CallRecord {
-  return typeof r === 'string' ? (JSON.parse(r) as CallRecord) : r;
+function parseRecord(r: string): CallRecord {
+  return JSON.parse(r) as CallRecord;
 }
 
 function toList(v: string | string[] | undefined): string[] {
@@ -332,7 +334,6 @@ interface Pending {
   op: Operation;
   requirements: Requirement[];
   ids: number[];
-  records: CallRecord[];
 }
 
 function requirementKey(requirements: Requirement[]): string {

@@ -170,9 +170,11 @@ export async function runWithCsm(values: CsmValues, file: string, args: string[]
     AWS_CSM_PORT: String(c.listener.port),
     AWS_CSM_HOST: c.listener.host,
   };
-  const status = await runChild(file, args, env).status;
+  const started = runChild(file, args, env);
+  const status = await started.status;
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   await c.listener.close();
   finish(c, values);
+  started.release();
   return status;
 }

@@ -13,11 +13,12 @@ export function writeOutputs(
     call: (id) => capture.session.call(id),
     warnings: built.warnings,
   });
+  // The policy first: it is what the run is for.
+  if (values.output && values.output !== '-') writeFileAtomic(values.output, policy);
+  else process.stdout.write(policy);
   if (values.calls) writeFileAtomic(values.calls, capture.session.callsNdjson());
-  if (values.output && values.output !== '-') {
-    writeFileAtomic(values.output, policy);
-    return { policy: values.output, calls: values.calls ?? null };
-  }
-  process.stdout.write(policy);
-  return { policy: 'stdout', calls: values.calls ?? null };
+  return {
+    policy: values.output && values.output !== '-' ? values.output : 'stdout',
+    calls: values.calls ?? null,
+  };
 }

@@ -113,6 +113,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   await capture.proxy.close();
   const written = writeOutputs(capture, values);
+  started.release();
   if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), written));
   if (values.explain) process.stderr.write(formatExplain(capture.session));
   return rejected && onReject === 'stop' ? EXIT_TLS_REJECTED : status;

@@ -1,4 +1,13 @@
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { LeastprivError } from '../errors.js';
 
@@ -8,11 +17,11 @@ import { LeastprivError } from '../errors.js';
  * them would replace them. Synchronous on purpose: it also runs from signal handlers right
  * before the process exits.
  */
-export function writeFileAtomic(path: string, data: string): void {
+export function writeFileAtomic(path: string, data: string | Iterable<string>): void {
   const existing = statOrNull(path);
   if (existing && !existing.isFile()) {
     try {
-      writeFileSync(path, data);
+      writeAll(path, data);
       return;
     } catch (err) {
       throw new LeastprivError('io', `cannot write ${path}: ${(err as Error).message}`);
@@ -21,7 +30,7 @@ export function writeFileAtomic(path: string, data: string): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, data, { mode: 0o644 });
+    writeAll(tmp, data);
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -33,6 +42,20 @@ export function writeFileAtomic(path: string, data: string): void {
       'io',
       `cannot write ${path}: ${(err as Error).message}; check the folder exists and is writable`,
     );
+  }
+}
+
+/** Writes text given whole or in pieces (a calls log can be larger than one string may be). */
+function writeAll(path: string, data: string | Iterable<string>): void {
+  if (typeof data === 'string') {
+    writeFileSync(path, data, { mode: 0o644 });
+    return;
+  }
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    for (const piece of data) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -57,7 +57,7 @@ describe('a session', () => {
       call('DynamoDB_20120810.DescribeTable', { TableName: 'Users' }, 'dynamodb.us-east-1.amazonaws.com'),
     );
     assert.equal(s.callCount, 3);
-    const lines = s.callsNdjson().trimEnd().split('\n');
+    const lines = [...s.callsNdjson()].join('').trimEnd().split('\n');
     assert.equal(lines.length, 3);
     const records = lines.map((l) => JSON.parse(l) as { account: string | null; resources: string[] });
     assert.deepEqual(

@@ -154,6 +154,34 @@ const INFERENCE_PROFILE = /^(?:us|eu|apac|us-gov|jp|au|ca|global)\.(.+)$/;
  * https://docs.aws.amazon.com/bedrock/latest/userguide/geographic-cross-region-inference.html
  */
 function bedrockModel(op: Operation): HandlerOutput {
+  const out = bedrockInvoke(op);
+  const guardrail = bedrockGuardrail(op);
+  if (guardrail) out.direct.push(guardrail);
+  return out;
+}
+
+/**
+ * A guardrail applied during inference needs bedrock:ApplyGuardrail on it. Source:
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions.html
+ */
+function bedrockGuardrail(op: Operation): Requirement | null {
+  const scope = { params: op.params };
+  const id =
+    strings(readPath(scope, 'guardrailIdentifier'))[0] ??
+    strings(readPath(scope, 'guardrailConfig.guardrailIdentifier'))[0];
+  if (!id) return null;
+  const arn = id.startsWith('arn:')
+    ? id
+    : `arn:${op.partition}:bedrock:${op.region}:${op.account ?? '*'}:guardrail/${id}`;
+  return {
+    action: 'bedrock:ApplyGuardrail',
+    resources: [arn],
+    conditions: null,
+    why: `guardrail applied by ${op.service}:${op.operation}`,
+  };
+}
+
+function bedrockInvoke(op: Operation): HandlerOutput {
   const action = /Stream$/.test(op.operation)
     ? 'bedrock:InvokeModelWithResponseStream'
     : 'bedrock:InvokeModel';

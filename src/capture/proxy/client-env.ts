@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isIPv6 } from 'node:net';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { INTERCEPTED_DOMAINS } from './hosts.js';
 import { pemCertificates, trustStore } from './pkcs12.js';
@@ -37,9 +38,12 @@ export interface TrustFiles {
 export function writeTrustFiles(home: string, caPem: string, env: NodeJS.ProcessEnv): TrustFiles {
   const seen = new Set<string>();
   const parts: string[] = [];
+  const bundle = join(home, 'ca-bundle.pem');
+  const javaTrustStore = join(home, 'ca-truststore.p12');
+  // Never our own bundle (a shell set up from `leastpriv proxy` points at it): it would grow.
   const files = [...CA_BUNDLE_VARS.map((v) => env[v]), ...SYSTEM_BUNDLES];
   for (const file of files) {
-    if (!file || seen.has(file)) continue;
+    if (!file || seen.has(file) || resolve(file) === resolve(bundle)) continue;
     seen.add(file);
     try {
       parts.push(readFileSync(file, 'utf8').trim());
@@ -48,12 +52,10 @@ export function writeTrustFiles(home: string, caPem: string, env: NodeJS.Process
     }
   }
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const bundle = join(home, 'ca-bundle.pem');
-  const javaTrustStore = join(home, 'ca-truststore.p12');
   const text = `${[...parts, caPem.trim()].join('\n')}\n`;
-  // The same certificates as last time: both files are already right.
+  // The same certificates as last time: both files are already right (the bundle is written
+  // last, so an interrupted write never leaves a stale trust store behind a matching bundle).
   if (existsSync(javaTrustStore) && readIfExists(bundle) === text) return { bundle, javaTrustStore };
-  replaceFile(bundle, text);
   const ours = pemCertificates(caPem);
   const others = pemCertificates(parts.join('\n')).filter((der) => !ours.some((o) => o.equals(der)));
   replaceFile(
@@ -63,6 +65,7 @@ export function writeTrustFiles(home: string, caPem: string, env: NodeJS.Process
       ...others.map((der, i) => ({ alias: `root-${i + 1}`, der })),
     ]),
   );
+  replaceFile(bundle, text);
   return { bundle, javaTrustStore };
 }
 
@@ -136,28 +139,48 @@ export function clientEnv(base: NodeJS.ProcessEnv, input: ClientEnvInput): NodeJ
 export function javaOptions(proxyUrl: string, noProxy: string, trustStorePath: string): string {
   const url = new URL(proxyUrl);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const direct = new Set(['localhost', '127.*', '[::1]']);
   for (const entry of noProxy.split(',')) {
-    const e = entry.trim();
-    // Java matches host names with a leading or trailing `*`; CIDR ranges it cannot express.
-    if (e === '' || e.includes('/')) continue;
-    if (e.startsWith('.')) direct.add(`*${e}`);
-    else if (e.includes(':')) direct.add(`[${e.replace(/^\[|\]$/g, '')}]`);
+    let e = entry.trim();
+    // Java matches host names with a leading or trailing `*`, without ports; CIDR ranges it
+    // cannot express, and quotes or spaces would break the JVM's option parsing.
+    if (e === '' || e.includes('/') || /[\s"'|]/.test(e)) continue;
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(e);
+    if (bracketed) e = bracketed[1] ?? e;
+    else if (!isIPv6(e)) e = e.replace(/:\d+$/, '');
+    if (isIPv6(e)) direct.add(`[${e}]`);
+    else if (e.startsWith('.')) direct.add(`*${e}`);
     else {
       direct.add(e);
       if (!/^[\d.]+$/.test(e)) direct.add(`*.${e}`);
     }
   }
-  const quote = (v: string) => (/[\s"']/.test(v) ? `"${v}"` : v);
   return [
     `-Dhttps.proxyHost=${host}`,
-    `-Dhttps.proxyPort=${url.port}`,
+    `-Dhttps.proxyPort=${port}`,
     `-Dhttp.proxyHost=${host}`,
-    `-Dhttp.proxyPort=${url.port}`,
+    `-Dhttp.proxyPort=${port}`,
     `-Dhttp.nonProxyHosts=${[...direct].join('|')}`,
-    quote(`-Djavax.net.ssl.trustStore=${trustStorePath}`),
+    jvmQuote(`-Djavax.net.ssl.trustStore=${trustStorePath}`),
     '-Djavax.net.ssl.trustStoreType=PKCS12',
   ].join(' ');
+}
+
+/**
+ * One JAVA_TOOL_OPTIONS word: the JVM splits on white space and takes quotes (single or double,
+ * no escapes) as grouping, so a value is quoted with whichever quote it does not hold; a value
+ * holding both is quoted run by run.
+ */
+export function jvmQuote(v: string): string {
+  if (!/[\s"']/.test(v)) return v;
+  if (!v.includes('"')) return `"${v}"`;
+  if (!v.includes("'")) return `'${v}'`;
+  return v
+    .split(/(")/)
+    .filter((part) => part !== '')
+    .map((part) => (part === '"' ? `'"'` : `"${part}"`))
+    .join('');
 }
 
 /** Whether a User-Agent is a Java client's (they need the trust store, not the bundle). */

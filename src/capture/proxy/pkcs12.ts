@@ -4,6 +4,7 @@
  * certificate bag as a trusted entry when it carries Oracle's "trusted key usage" attribute,
  * which the JDK's own `keytool -importcert` writes too. Pure: certificates in, bytes out.
  */
+import { X509Certificate } from 'node:crypto';
 import { explicit, integer, octetString, oid, sequence, set, Tag, tlv } from './der.js';
 
 const ID_DATA = '1.2.840.113549.1.7.1';
@@ -44,7 +45,10 @@ export function trustStore(certs: readonly { alias: string; der: Uint8Array }[])
   return sequence(integer(3), dataContent(authenticatedSafe));
 }
 
-/** The certificates of a PEM bundle, as DER, each once. */
+/**
+ * The certificates of a PEM bundle, as DER, each once. A block that is not a certificate is
+ * left out: one bad entry would make Java refuse the whole trust store.
+ */
 export function pemCertificates(pem: string): Buffer[] {
   const out: Buffer[] = [];
   const seen = new Set<string>();
@@ -53,6 +57,11 @@ export function pemCertificates(pem: string): Buffer[] {
     if (der.length === 0 || der[0] !== Tag.sequence) continue;
     const key = der.toString('base64');
     if (seen.has(key)) continue;
+    try {
+      new X509Certificate(der);
+    } catch {
+      continue;
+    }
     seen.add(key);
     out.push(der);
   }

@@ -8,6 +8,7 @@ import {
   caSettingFor,
   clientEnv,
   javaOptions,
+  jvmQuote,
   noProxyFor,
   writeTrustFiles,
 } from '../../../src/capture/proxy/client-env.js';
@@ -81,6 +82,28 @@ describe('the environment of a command under leastpriv run', () => {
     );
   });
 
+  it('gives Java the proxy port even when it is the scheme default, and NO_PROXY hosts without ports', () => {
+    const java = javaOptions(
+      'http://127.0.0.1',
+      'internal.corp:8443,10.0.0.5:8080,fe80::1,[::2]:9000,"bad',
+      '/h/t.p12',
+    );
+    assert.ok(java.includes('-Dhttps.proxyPort=80 '), java);
+    assert.ok(
+      java.includes(
+        '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|internal.corp|*.internal.corp|10.0.0.5|[fe80::1]|[::2] ',
+      ),
+      java,
+    );
+  });
+
+  it('quotes JAVA_TOOL_OPTIONS words with whichever quote they do not hold', () => {
+    assert.equal(jvmQuote('-Dx=/a/b'), '-Dx=/a/b');
+    assert.equal(jvmQuote('-Dx=/A B/c'), '"-Dx=/A B/c"');
+    assert.equal(jvmQuote('-Dx=/A "B"/c'), `'-Dx=/A "B"/c'`);
+    assert.equal(jvmQuote(`-Dx=/it's "q"`), `"-Dx=/it's "'"'"q"'"'`);
+  });
+
   it('quotes a trust store path with spaces for the JVM, and leaves out CIDR ranges Java cannot match', () => {
     const java = javaOptions(
       'http://127.0.0.1:1',
@@ -123,11 +146,17 @@ describe('the environment of a command under leastpriv run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lp-p12-'));
     const ours = loadOrCreateCa(join(dir, 'a')).certPem;
     const corp = loadOrCreateCa(join(dir, 'b')).certPem;
-    writeFileSync(join(dir, 'corp.pem'), `${corp}${corp}`);
-    const { bundle, javaTrustStore } = writeTrustFiles(join(dir, 'home'), ours, {
+    const broken = '-----BEGIN CERTIFICATE-----\nMIIBroken0000\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'corp.pem'), `${corp}${broken}${corp}`);
+    const home = join(dir, 'home');
+    const { bundle, javaTrustStore } = writeTrustFiles(home, ours, {
       AWS_CA_BUNDLE: join(dir, 'corp.pem'),
       SSL_CERT_FILE: join(dir, 'missing.pem'),
     });
+    // A shell set up from `leastpriv proxy` points at our own bundle: it must not grow.
+    const size = readFileSync(bundle).length;
+    writeTrustFiles(home, ours, { AWS_CA_BUNDLE: join(dir, 'corp.pem'), REQUESTS_CA_BUNDLE: bundle });
+    assert.equal(readFileSync(bundle).length, size);
     const p12 = readFileSync(javaTrustStore);
     // PFX { version 3, ContentInfo(data) { AuthenticatedSafe { ContentInfo(data) { SafeContents } } } }
     const pfx = readChildren(p12, readElement(p12));
@@ -148,6 +177,8 @@ describe('the environment of a command under leastpriv run', () => {
       return p12.subarray(value.contentStart, value.end);
     };
     const certs = bags.map(certOf);
+    // A block that is not a certificate stays out: Java would refuse the whole store.
+    assert.equal(certs.filter((c) => c.length < 100).length, 0);
     assert.ok(certs[0]?.equals(pemDer(ours)));
     assert.equal(certs.filter((c) => c.equals(pemDer(corp))).length, 1, 'the corporate CA once');
   });
