@@ -64,13 +64,7 @@ function widenHttpVerbs(actions, resourceTypes) {
   const management = Object.keys(resourceTypes).filter((t) =>
     resourceTypes[t][0].every((arn) => /^arn:\$\{Partition\}:apigateway:/.test(arn)),
   );
-  for (const verb of ['get', 'post', 'put', 'patch', 'delete']) {
-    const a = actions[verb];
-    if (!a) continue;
-    const have = new Set(a[2].map(([n]) => n));
-    for (const t of management) if (!have.has(t)) a[2].push([t, 0]);
-    a[2].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-  }
+  for (const verb of ['get', 'post', 'put', 'patch', 'delete']) addResourceTypes(actions[verb], management);
 }
 
 /**
@@ -79,44 +73,40 @@ function widenHttpVerbs(actions, resourceTypes) {
  * v2 page lists these resource types for them
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html).
  */
+const ELBV2_LOAD_BALANCERS = ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'];
+const ELBV2_TAGGABLE = [
+  'listener-rule/app',
+  'listener-rule/net',
+  'listener/app',
+  'listener/gwy',
+  'listener/net',
+  ...ELBV2_LOAD_BALANCERS,
+  'targetgroup',
+  'truststore',
+];
 const ELBV2_TYPES = {
-  addtags: [
-    'listener-rule/app',
-    'listener-rule/net',
-    'listener/app',
-    'listener/gwy',
-    'listener/net',
-    'loadbalancer/app/',
-    'loadbalancer/gwy/',
-    'loadbalancer/net/',
-    'targetgroup',
-    'truststore',
-  ],
-  removetags: [
-    'listener-rule/app',
-    'listener-rule/net',
-    'listener/app',
-    'listener/gwy',
-    'listener/net',
-    'loadbalancer/app/',
-    'loadbalancer/gwy/',
-    'loadbalancer/net/',
-    'targetgroup',
-    'truststore',
-  ],
-  createloadbalancer: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
-  deleteloadbalancer: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
-  modifyloadbalancerattributes: ['loadbalancer/app/', 'loadbalancer/gwy/', 'loadbalancer/net/'],
+  addtags: ELBV2_TAGGABLE,
+  removetags: ELBV2_TAGGABLE,
+  createloadbalancer: ELBV2_LOAD_BALANCERS,
+  deleteloadbalancer: ELBV2_LOAD_BALANCERS,
+  modifyloadbalancerattributes: ELBV2_LOAD_BALANCERS,
 };
 
 function widenElbv2(actions, resourceTypes) {
   for (const [name, types] of Object.entries(ELBV2_TYPES)) {
-    const a = actions[name];
-    if (!a) continue;
-    const have = new Set(a[2].map(([n]) => n));
-    for (const t of types) if (resourceTypes[t] && !have.has(t)) a[2].push([t, 0]);
-    a[2].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    addResourceTypes(
+      actions[name],
+      types.filter((t) => resourceTypes[t]),
+    );
   }
+}
+
+/** Adds optional resource types to an action (`[name, access, [[type, required]...], keys]`), kept sorted. */
+function addResourceTypes(action, types) {
+  if (!action) return;
+  const have = new Set(action[2].map(([n]) => n));
+  for (const t of types) if (!have.has(t)) action[2].push([t, 0]);
+  action[2].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 const prefixes = readJson(src, 'services.json').slice().sort();

@@ -62,7 +62,8 @@ function unusable(file: string, why: string): Error {
   );
 }
 
-function readIfExists(path: string): string | undefined {
+/** A file's text, or undefined when it does not exist. */
+export function readIfExists(path: string): string | undefined {
   try {
     return fs.readFileSync(path, 'utf8');
   } catch (err) {

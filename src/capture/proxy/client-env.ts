@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { isIPv6 } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readIfExists } from './ca.js';
 import { INTERCEPTED_DOMAINS } from './hosts.js';
 import { pemCertificates, trustStore } from './pkcs12.js';
 
@@ -67,14 +68,6 @@ export function writeTrustFiles(home: string, caPem: string, env: NodeJS.Process
   );
   replaceFile(bundle, text);
   return { bundle, javaTrustStore };
-}
-
-function readIfExists(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
 }
 
 function replaceFile(path: string, data: string | Uint8Array): void {
