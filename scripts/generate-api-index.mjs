@@ -19,16 +19,20 @@
  *   x  host prefix ("data-", "{AccountId}.")
  *   w  output result wrapper, when not `<Op>Result` (query protocol)
  *   s  [member, ...] sensitive top-level members (secrets, keys): never kept as parameters
+ *   d  {r: [paths], t: [paths], k: [paths]}: members that carry IAM roles, tags and KMS keys
+ *      (see api-index/member-facts.mjs); dependent permissions are driven by them
  *   X  id in the service's shape table `t` of what the request sends: REST-XML, the XML payload
  *      structure or body members; query and EC2 (and JSON services that also speak query), the
  *      form: wire names → member names, lists, maps (see api-index/xml-shapes.mjs)
  * A service with such operations has `t`, its shape table.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { v2MemberFacts, v3MemberFacts } from './api-index/member-facts.mjs';
 import { shapeTable, v2XmlNode, v3Resolve, v3XmlNode } from './api-index/xml-shapes.mjs';
+import { emit } from './lib/emit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -149,6 +153,8 @@ function v2Operation(model, name, op, protocol, memo) {
     w: protocol === 'query' && wrapper && wrapper !== `${name}Result` ? wrapper : undefined,
     s: sensitive.sort(),
     X: v2InputShape(model, op, protocol, P, Pb, memo),
+    d: v2MemberFacts(model, op),
+    I: Object.keys(members).sort(),
   });
 }
 
@@ -297,6 +303,8 @@ function v3Operation(opSchema, protocol, memo, queryCompatible) {
     Pb,
     x: opTraits.endpoint?.[0],
     s: sensitive.sort(),
+    d: v3MemberFacts(opSchema),
+    I: Array.isArray(input) && input[0] === 3 ? [...(input[4] ?? [])].sort() : undefined,
     X: Pb ? undefined : v3InputShape(shapeFlavor(protocol, queryCompatible), P, payloadSchema, body, memo),
     // JSON and CBOR services may also speak query (their v2 model's protocol): kept for the merge
     Xq:
@@ -514,6 +522,7 @@ function encodeXmlShapes(svc) {
 
 function writeIndex(sources, services) {
   mkdirSync(outDir, { recursive: true });
+  writeMembers(sources, services);
   const lines = ['{"format":1,', `"sources":${JSON.stringify(sortKeys(sources))},`, '"services":{'];
   const ids = [...services.keys()].sort();
   ids.forEach((id, si) => {
@@ -537,11 +546,34 @@ function writeIndex(sources, services) {
   lines.push('}}');
   const text = `${lines.join('\n')}\n`;
   JSON.parse(text);
-  writeFileSync(join(outDir, 'index.json'), text);
+  emit(join(outDir, 'index.json'), text);
   const opCount = [...services.values()].reduce((n, s) => n + Object.keys(s.ops).length, 0);
   process.stdout.write(
     `data/aws-api/index.json: ${services.size} services, ${opCount} operations, ${text.length} bytes\n`,
   );
+}
+
+/**
+ * data/aws-api/members.json: every operation's top-level input members, comma-separated. Not
+ * read on the request path: the curated rules are checked against it, and the self-check.
+ */
+function writeMembers(sources, services) {
+  const lines = ['{"format":1,', `"sources":${JSON.stringify(sortKeys(sources))},`, '"services":{'];
+  const ids = [...services.keys()].sort();
+  ids.forEach((id, si) => {
+    const { ops } = services.get(id);
+    const names = Object.keys(ops).sort();
+    const row = {};
+    for (const n of names) {
+      row[n] = (ops[n].I ?? []).join(',');
+      delete ops[n].I;
+    }
+    lines.push(`${JSON.stringify(id)}:${JSON.stringify(row)}${si < ids.length - 1 ? ',' : ''}`);
+  });
+  lines.push('}}');
+  const text = `${lines.join('\n')}\n`;
+  JSON.parse(text);
+  emit(join(outDir, 'members.json'), text);
 }
 
 main();

@@ -1,15 +1,25 @@
 #!/usr/bin/env node
 // `npm run data`: regenerates every generated index under data/, deterministically.
+// `npm run data -- --check`: writes nothing, fails when committed data differs from a regeneration.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const generators = ['generate-api-index.mjs', 'generate-sar.mjs'];
+// The service reference comes last: it checks its actions against the generated SAR index.
+const generators = ['generate-api-index.mjs', 'generate-sar.mjs', 'generate-service-reference.mjs'];
+const passed = process.argv.slice(2);
 for (const name of generators) {
   const script = join(here, name);
   if (!existsSync(script)) continue;
-  const result = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  const result = spawnSync(
+    process.execPath,
+    [
+      script,
+      ...(name === 'generate-service-reference.mjs' ? passed : passed.filter((a) => a === '--check')),
+    ],
+    { stdio: 'inherit' },
+  );
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -12,10 +12,11 @@
 // accessCode: L List, R Read, W Write, P Permissions management, T Tagging.
 // data/aws-sar/index.json: { "source", "version", "prefixes": { prefix: name }, "services": { sdkKey: prefix } }
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checking, emit } from './lib/emit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -112,8 +113,10 @@ function addResourceTypes(action, types) {
 const prefixes = readJson(src, 'services.json').slice().sort();
 const names = readJson(src, 'serviceNames.json');
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+if (!checking) {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+}
 
 let actionCount = 0;
 let bytes = 0;
@@ -153,7 +156,7 @@ for (const prefix of prefixes) {
   };
   const text = `${JSON.stringify(file)}\n`;
   bytes += text.length;
-  writeFileSync(join(out, `${prefix}.json`), text);
+  emit(join(out, `${prefix}.json`), text);
 }
 
 // SDK service keys -> IAM prefix, from the aws-sdk v2 API model metadata when available.
@@ -215,7 +218,7 @@ if (apisDir) {
   }
   const text = `${JSON.stringify({ apigateway: sortObject(restPaths) })}\n`;
   bytes += text.length;
-  writeFileSync(join(out, 'rest-paths.json'), text);
+  emit(join(out, 'rest-paths.json'), text);
 }
 
 const index = {
@@ -229,7 +232,7 @@ const index = {
 };
 const indexText = `${JSON.stringify(index, null, 1)}\n`;
 bytes += indexText.length;
-writeFileSync(join(out, 'index.json'), indexText);
+emit(join(out, 'index.json'), indexText);
 
 process.stdout.write(
   `aws-sar: ${prefixes.length} prefixes, ${actionCount} actions, ${Object.keys(services).length} service aliases, ` +

@@ -350,5 +350,6 @@ function toLogged(r: Requirement): LoggedRequirement {
     resources: r.resources,
     ...(r.conditions ? { conditions: r.conditions } : {}),
     ...(r.approximate ? { approximate: r.approximate } : {}),
+    ...(r.note ? { note: r.note } : {}),
   };
 }

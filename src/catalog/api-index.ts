@@ -28,11 +28,24 @@ export interface RawOperation {
   w?: string;
   /** Sensitive top-level members (secrets, keys). */
   s?: string[];
+  /** Members that carry what dependent permissions depend on (see `MemberFacts`). */
+  d?: MemberFacts;
   /**
    * Id in the service's `t` of what the request sends: REST-XML, the XML payload or body
    * members; query and EC2 (and JSON services that also speak query), the form.
    */
   X?: number;
+}
+
+/**
+ * Input members that dependent permissions depend on, as dotted paths (`[]` marks the elements
+ * of a list: `Targets[].RoleArn`): IAM roles passed to the service (`r`), tags sent with the
+ * request (`t`) and KMS keys (`k`).
+ */
+export interface MemberFacts {
+  r?: string[];
+  t?: string[];
+  k?: string[];
 }
 
 /**
@@ -203,4 +216,28 @@ export function readApiIndex(): ApiIndex {
 /** One service by id (`s3`, `monitoring`), or null. */
 export function apiService(id: string): ApiService | null {
   return apiIndex().services.get(id) ?? null;
+}
+
+/** An operation's member facts, or null when it has none (or does not exist). */
+export function memberFacts(service: string, operation: string): MemberFacts | null {
+  const ops = apiService(service)?.ops;
+  return ops && Object.hasOwn(ops, operation) ? (ops[operation]?.d ?? null) : null;
+}
+
+let members: Record<string, Record<string, string>> | null = null;
+
+/**
+ * The top-level input members of an operation (`data/aws-api/members.json`), or null when the
+ * operation does not exist. Read on first use: only rule checks and the self-check need it.
+ */
+export function inputMembers(service: string, operation: string): readonly string[] | null {
+  members ??= (
+    JSON.parse(readFileSync(dataFile('aws-api/members.json'), 'utf8')) as {
+      services: Record<string, Record<string, string>>;
+    }
+  ).services;
+  const ops = Object.hasOwn(members, service) ? members[service] : undefined;
+  if (!ops || !Object.hasOwn(ops, operation)) return null;
+  const list = ops[operation] ?? '';
+  return list ? list.split(',') : [];
 }

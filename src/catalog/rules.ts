@@ -18,7 +18,16 @@ export interface ServiceRule {
   aliases?: Record<string, string>;
   /** A strategy in code for every operation of the service that has no rule of its own. */
   handler?: string;
+  /**
+   * The tagging action a create call that sends tags also needs (`eks:TagResource`), where the
+   * service documents it; null where it documents that none is needed.
+   */
+  tagOnCreate?: string | null;
+  /** Role member (or `*` for any) -> the principals a passed role goes to (`iam:PassedToService`). */
+  passedToService?: Record<string, string[]>;
   source: string;
+  /** Further pages, when the facts of one entry come from several. */
+  sources?: string[];
 }
 
 /**
@@ -65,6 +74,8 @@ export interface OperationRule {
   also?: ActionSpec[];
   /** A strategy in code for what the data cannot say (`partiql`, `apigateway`, `ec2-tags`). */
   handler?: string;
+  /** Why no action can be named (a retired service, an action the reference lacks). */
+  unmapped?: string;
 }
 
 interface RuleFile {
@@ -93,28 +104,31 @@ function fail(file: string, what: string): never {
   throw new Error(`data/rules/${file}: ${what}`);
 }
 
+const SPEC_FIELDS = ['action', 'if', 'unless', 'except', 'each', 'bind', 'resourceTypes', 'arn', 'conditions', 'why'];
+const RULE_FIELDS = ['service', 'operation', 'source', 'permissionless', 'actions', 'also', 'handler', 'unmapped'];
+const SERVICE_FIELDS = ['service', 'prefix', 'aliases', 'handler', 'tagOnCreate', 'passedToService', 'source', 'sources'];
+
+function checkFields(file: string, where: string, value: object, allowed: readonly string[]): void {
+  for (const k of Object.keys(value)) if (!allowed.includes(k)) fail(file, `${where}: unknown field ${k}`);
+}
+
 function checkSpec(file: string, where: string, s: ActionSpec): void {
   if (typeof s.action !== 'string' || !/^[a-z0-9-]+:[A-Za-z0-9{}*]+$/.test(s.action)) {
     fail(file, `${where}: bad action ${JSON.stringify(s.action)}`);
   }
-  for (const k of Object.keys(s)) {
-    if (
-      ![
-        'action',
-        'if',
-        'unless',
-        'except',
-        'each',
-        'bind',
-        'resourceTypes',
-        'arn',
-        'conditions',
-        'why',
-      ].includes(k)
-    ) {
-      fail(file, `${where}: unknown field ${k}`);
-    }
+  checkFields(file, where, s, SPEC_FIELDS);
+}
+
+/** A second entry for a service adds facts the first lacks; it may not restate one. */
+function mergeService(file: string, prev: ServiceRule, next: ServiceRule): ServiceRule {
+  const merged: ServiceRule = { ...prev };
+  for (const [k, v] of Object.entries(next)) {
+    if (k === 'service' || k === 'source' || k === 'sources') continue;
+    if (Object.hasOwn(prev, k)) fail(file, `service ${next.service}: ${k} defined twice`);
+    (merged as unknown as Record<string, unknown>)[k] = v;
   }
+  merged.sources = [...new Set([prev.source, ...(prev.sources ?? []), next.source, ...(next.sources ?? [])])];
+  return merged;
 }
 
 function load(): RuleIndex {
@@ -126,13 +140,18 @@ function load(): RuleIndex {
     const data = JSON.parse(readFileSync(dir + file, 'utf8')) as RuleFile;
     for (const s of data.services ?? []) {
       if (!s.service || !s.source) fail(file, `service entry without service or source`);
-      if (index.services.has(s.service)) fail(file, `service ${s.service} defined twice`);
-      index.services.set(s.service, s);
+      checkFields(file, `service ${s.service}`, s, SERVICE_FIELDS);
+      if (!s.source.startsWith('https://')) fail(file, `service ${s.service}: source must be a documentation URL`);
+      const prev = index.services.get(s.service);
+      index.services.set(s.service, prev ? mergeService(file, prev, s) : s);
     }
     for (const r of data.rules ?? []) {
       const where = `${r.service}:${r.operation}`;
       if (!r.service || !r.operation) fail(file, 'rule without service or operation');
+      checkFields(file, where, r, RULE_FIELDS);
       if (!r.source?.startsWith('https://')) fail(file, `${where}: source must be a documentation URL`);
+      const kinds = [r.permissionless, r.unmapped, r.actions ?? r.handler].filter((x) => x !== undefined);
+      if (kinds.length > 1) fail(file, `${where}: permissionless, unmapped and actions exclude each other`);
       for (const s of [...(r.actions ?? []), ...(r.also ?? [])]) checkSpec(file, where, s);
       if (r.operation === '*') {
         const list = index.wildcards.get(r.service) ?? [];

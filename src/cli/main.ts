@@ -49,6 +49,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'mistakes a reviewer would catch',
     run: async (argv) => (await import('./lint.js')).lintCommand(argv),
   },
+  data: {
+    usage: 'data check [-v]',
+    summary: 'how every AWS operation maps to IAM, and what is left',
+    run: async (argv) => (await import('./data.js')).dataCommand(argv),
+  },
   ca: {
     usage: 'ca [--path | --regenerate]',
     summary: 'the local certificate authority',

@@ -38,6 +38,7 @@ function requirementProblem(v: unknown, i: number): string | null {
   if (v.approximate !== undefined && typeof v.approximate !== 'string') {
     return `requirements[${i}].approximate must be a string`;
   }
+  if (v.note !== undefined && typeof v.note !== 'string') return `requirements[${i}].note must be a string`;
   return null;
 }
 
@@ -100,6 +101,7 @@ export interface RecordedNeed {
   conditions: ConditionBlock | null;
   /** What was widened to a wildcard, when something was. */
   approximate?: string;
+  note?: string;
 }
 
 /**
@@ -122,5 +124,6 @@ function toNeed(r: LoggedRequirement): RecordedNeed {
     resources: r.resources,
     conditions: r.conditions ?? null,
     ...(r.approximate ? { approximate: r.approximate } : {}),
+    ...(r.note ? { note: r.note } : {}),
   };
 }

@@ -8,6 +8,8 @@ export interface LoggedRequirement {
   conditions?: ConditionBlock;
   /** What was widened to a wildcard, when something was. */
   approximate?: string;
+  /** What the call may also need that the request does not show. */
+  note?: string;
 }
 
 /** One line of the calls log (NDJSON). The first twelve fields are a stable contract. */

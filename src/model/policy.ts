@@ -17,6 +17,8 @@ export interface Requirement {
    * (a resource id assigned at creation, an unknown account): says what was widened.
    */
   approximate?: string;
+  /** What the call may also need that the request does not show (a key's use through a service). */
+  note?: string;
   /** The region the call was made in (for `aws:RequestedRegion`). */
   region?: string;
 }

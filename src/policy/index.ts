@@ -63,6 +63,7 @@ function observe(entries: PolicyEntry[], options: BuildPolicyOptions, warnings: 
   for (const entry of entries) {
     for (const req of entry.requirements) {
       if (req.approximate) warnings.add(`${req.why}: ${req.approximate}`);
+      if (req.note) warnings.add(`${req.why}: ${req.note}`);
       let conditions: ConditionBlock | null;
       let key: string;
       if (req.conditions === null && !(options.requestedRegions && req.region)) {

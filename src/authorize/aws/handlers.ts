@@ -3,6 +3,7 @@
  * cannot express: PartiQL statements, API Gateway's HTTP-verb actions, EC2 tags on create,
  * Bedrock models called through inference profiles.
  */
+import { apiService } from '../../catalog/api-index.js';
 import type { ActionSpec } from '../../catalog/rules.js';
 import { sarRestPaths } from '../../catalog/sar.js';
 import type { Operation, Requirement } from '../../model/index.js';
@@ -84,6 +85,16 @@ function partiql(op: Operation): HandlerOutput {
 /** API Gateway management: the HTTP method on the resource path, as `apigateway:<METHOD>`. */
 function apigateway(op: Operation): HandlerOutput {
   const variants = sarRestPaths('apigateway', op.operation);
+  if (!variants.length) {
+    // operations newer than the reference's list: the method and path of their own HTTP binding
+    const binding = apiService(op.service)?.ops[op.operation]?.h;
+    const m = binding ? /^([A-Z]+) ([^?]+)/.exec(binding) : null;
+    if (m?.[1] && m[2]) return apigatewayPaths(op, [[m[1], m[2].replace(/\+\}/g, '}')]]);
+  }
+  return apigatewayPaths(op, variants);
+}
+
+function apigatewayPaths(op: Operation, variants: readonly (readonly [string, string])[]): HandlerOutput {
   const scope: Scope = { params: op.params };
   let best: { method: string; path: string; missing: number } | null = null;
   for (const [method, template] of variants) {

@@ -6,9 +6,12 @@
  * curated rules rename actions, add dependent actions (with the conditions that held), mark
  * operations that need no permission, and point at strategies for the rest.
  */
+import { memberFacts } from '../../catalog/api-index.js';
 import { type ActionSpec, operationRule, serviceRule, serviceWideRules } from '../../catalog/rules.js';
-import { sarAction, sarActionByQualifiedName, sarPrefixForService } from '../../catalog/sar.js';
+import { type AuthorizedAction, authorizedActions } from '../../catalog/service-reference.js';
+import { type SarAction, sarAction, sarActionByQualifiedName, sarPrefixForService } from '../../catalog/sar.js';
 import type { ConditionBlock, Operation, Requirement } from '../../model/index.js';
+import { dependents } from './dependent.js';
 import { type Derived, derive } from './derive.js';
 import { HANDLERS, type ScopedSpec } from './handlers.js';
 import { arnParams, eachScopes, present, readPath, type Scope, strings } from './params.js';
@@ -129,7 +132,7 @@ function resolveSpec(
       derived: derivedFor(ctx, action.prefix),
       bind: spec.bind,
       aliases: own ? ctx.aliases : serviceRule(action.prefix)?.aliases,
-      arns: generic && own ? [...explicit, ...ctx.arns] : explicit,
+      arns: spec.arn || !(generic && own) ? explicit : ctx.arns,
       generic: generic && own,
       only: spec.resourceTypes,
     });
@@ -162,6 +165,7 @@ function mergeRequirements(list: Requirement[]): Requirement[] {
     if (r.approximate && prev.approximate !== r.approximate) {
       prev.approximate = prev.approximate ? `${prev.approximate}; ${r.approximate}` : r.approximate;
     }
+    if (r.note && prev.note !== r.note) prev.note = prev.note ? `${prev.note}; ${r.note}` : r.note;
   }
   for (const r of byKey.values()) if (r.resources.includes('*')) r.resources = ['*'];
   return [...byKey.values()];
@@ -192,11 +196,34 @@ export function authorizeAws(op: Operation): Requirement[] | null {
   return hit === null ? null : [...hit];
 }
 
+/**
+ * The actions AWS's table lists as the operation's own: without the dependent ones (PassRole,
+ * tagging, KMS), which apply only when the request sends what they depend on. When the table
+ * lists the same-named action, that is the operation's action and the rest are actions it may
+ * authorize in some cases; otherwise the operation is authorized by the actions listed.
+ */
+function primaryActions(prefix: string, operation: string, table: readonly AuthorizedAction[] | null): string[] {
+  const same = sarAction(prefix, operation);
+  if (!table) return same ? [`${prefix}:${same.name}`] : [];
+  const own = table.filter(
+    (a) =>
+      a.action !== 'iam:PassRole' &&
+      (prefix === 'kms' || !a.action.startsWith('kms:')) &&
+      !(a.action.startsWith(`${prefix}:`) && sarActionByQualifiedName(a.action)?.access === 'Tagging'),
+  );
+  if (same && table.some((a) => a.action.toLowerCase() === `${prefix}:${operation}`.toLowerCase())) {
+    return [`${prefix}:${same.name}`];
+  }
+  const list = own.length ? own : table.filter((a) => a.action !== 'iam:PassRole');
+  return list.length ? list.map((a) => a.action) : same ? [`${prefix}:${same.name}`] : [];
+}
+
 function authorizeUncached(op: Operation): Requirement[] | null {
   const prefix = iamPrefix(op.service);
   if (!prefix) return null;
   const rule = operationRule(op.service, op.operation);
   if (rule?.permissionless) return [];
+  if (rule?.unmapped) return null;
   const handlerName = rule ? rule.handler : serviceRule(op.service)?.handler;
   const ctx: Context = {
     op,
@@ -217,12 +244,15 @@ function authorizeUncached(op: Operation): Requirement[] | null {
     handled.push(...result.specs);
     if (result.direct.length === 0 && result.specs.length === 0 && !rule?.actions) return null;
   }
+  const table = authorizedActions(prefix, op.operation);
+  let primary: SarAction | null = sarAction(prefix, op.operation);
   if (rule?.actions) {
     for (const spec of rule.actions) resolveSpec(ctx, spec, scope, true, out);
   } else if (!handlerName) {
-    const action = sarAction(prefix, op.operation);
-    if (!action) return null;
-    resolveSpec(ctx, { action: `${prefix}:${action.name}` }, scope, true, out);
+    const actions = primaryActions(prefix, op.operation, table);
+    if (!actions.length) return null;
+    primary = sarActionByQualifiedName(actions[0] ?? '') ?? primary;
+    for (const action of actions) resolveSpec(ctx, { action }, scope, true, out);
   }
   for (const { spec, scope: s } of handled) resolveSpec(ctx, spec, { ...s, params: s.params }, false, out);
   for (const spec of rule?.also ?? []) resolveSpec(ctx, spec, scope, false, out);
@@ -234,5 +264,19 @@ function authorizeUncached(op: Operation): Requirement[] | null {
     }
     for (const spec of wide.also ?? []) resolveSpec(ctx, spec, scope, false, out);
   }
+  const extra = dependents({
+    op,
+    prefix,
+    facts: memberFacts(op.service, op.operation),
+    table,
+    service: serviceRule(op.service),
+    have: new Set(out.map((r) => r.action)),
+    primary,
+  });
+  for (const { spec, scope: s } of extra.specs) {
+    resolveSpec(ctx, spec, s, spec.action.startsWith(`${prefix}:`), out);
+  }
+  const first = out[0];
+  if (first && extra.notes.length) first.note = extra.notes.join('; ');
   return mergeRequirements(out);
 }

@@ -127,6 +127,8 @@ function formMap(value: unknown, shape: XmlMap): unknown {
 
 export interface RestInput {
   op: RawOperation;
+  /** Where the request's binding locates members (`op.l` for the operation's own binding). */
+  located?: Readonly<Record<string, string>>;
   labels: Record<string, string>;
   query: URLSearchParams;
   headers: Readonly<Record<string, string>>;
@@ -139,7 +141,7 @@ export interface RestInput {
 export function restParams(input: RestInput): Extracted {
   const { op, query, headers } = input;
   const params: Params = { ...input.labels };
-  const located = op.l ?? {};
+  const located = input.located ?? op.l ?? {};
   let queryMap: string | null = null;
   const prefixes: [string, string][] = [];
   for (const [key, member] of Object.entries(located)) {

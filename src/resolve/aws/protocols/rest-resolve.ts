@@ -124,6 +124,7 @@ export function resolveRest(view: RequestView): Outcome {
     extract: () => {
       const out = restParams({
         op: winner.route.op,
+        located: winner.route.located,
         labels,
         query: view.query,
         headers,

@@ -10,6 +10,8 @@ type Segment = { lit: string } | { label: string; greedy: boolean } | { re: RegE
 export interface Route {
   name: string;
   op: RawOperation;
+  /** Where this binding puts the members (`op.l` unless the binding is a superseded one). */
+  located: Readonly<Record<string, string>>;
   segments: Segment[];
   /** `[key, value]`, value null when only the key must be present. */
   literals: [string, string | null][];
@@ -33,16 +35,40 @@ export interface RestMatch {
   missing: number;
 }
 
+/** An HTTP binding and the members it places in the query and headers. */
+interface Binding {
+  /** `METHOD /uri?literals`, as `RawOperation.h`. */
+  h: string;
+  l?: Readonly<Record<string, string>>;
+  r?: readonly string[];
+}
+
+/**
+ * Bindings that a newer model replaced. The index keeps each operation's newest binding (the
+ * SDK v3 model's), but clients built on older models (the AWS CLI v1 and boto3 through
+ * botocore, the aws-sdk v2) still send the old one, and the service still answers it. Each
+ * one is one more route of its operation, with the members it locates. Found by comparing
+ * every REST operation in the index with the latest aws-sdk v2 and botocore models.
+ */
+export const SUPERSEDED_BINDINGS: Readonly<Record<string, Readonly<Record<string, readonly Binding[]>>>> = {
+  sesv2: {
+    ListConfigurationSets: [
+      { h: 'GET /v2/email/configuration-sets', l: { 'q:NextToken': 'NextToken', 'q:PageSize': 'PageSize' } },
+    ],
+    ListEmailIdentities: [
+      { h: 'GET /v2/email/identities', l: { 'q:NextToken': 'NextToken', 'q:PageSize': 'PageSize' } },
+    ],
+  },
+};
+
 const cache = new WeakMap<ApiService, Map<string, Route[]>>();
 
 function compile(svc: ApiService): Map<string, Route[]> {
   const byMethod = new Map<string, Route[]>();
-  for (const name of Object.keys(svc.ops)) {
-    const op = svc.ops[name] as RawOperation;
-    if (!op.h) continue;
-    const space = op.h.indexOf(' ');
-    const method = op.h.slice(0, space);
-    const uri = op.h.slice(space + 1);
+  const add = (name: string, op: RawOperation, binding: Binding) => {
+    const space = binding.h.indexOf(' ');
+    const method = binding.h.slice(0, space);
+    const uri = binding.h.slice(space + 1);
     const q = uri.indexOf('?');
     const path = q < 0 ? uri : uri.slice(0, q);
     const literals: [string, string | null][] = [];
@@ -54,10 +80,11 @@ function compile(svc: ApiService): Map<string, Route[]> {
       }
     }
     const segments = splitPath(path).map(compileSegment);
-    const required = op.r ?? [];
+    const required = binding.r ?? [];
     const route: Route = {
       name,
       op,
+      located: binding.l ?? {},
       segments,
       literals,
       requiredQuery: required.filter((k) => k.startsWith('q:')).map((k) => k.slice(2)),
@@ -68,6 +95,13 @@ function compile(svc: ApiService): Map<string, Route[]> {
     const list = byMethod.get(method);
     if (list) list.push(route);
     else byMethod.set(method, [route]);
+  };
+  const superseded = Object.hasOwn(SUPERSEDED_BINDINGS, svc.id) ? SUPERSEDED_BINDINGS[svc.id] : undefined;
+  for (const name of Object.keys(svc.ops)) {
+    const op = svc.ops[name] as RawOperation;
+    if (op.h) add(name, op, { h: op.h, l: op.l, r: op.r });
+    const older = superseded && Object.hasOwn(superseded, name) ? superseded[name] : undefined;
+    for (const binding of older ?? []) if (binding.h !== op.h) add(name, op, binding);
   }
   return byMethod;
 }
