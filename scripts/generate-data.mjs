@@ -15,10 +15,7 @@ for (const name of generators) {
   if (!existsSync(script)) continue;
   const result = spawnSync(
     process.execPath,
-    [
-      script,
-      ...(name === 'generate-service-reference.mjs' ? passed : passed.filter((a) => a === '--check')),
-    ],
+    [script, ...(name === 'generate-service-reference.mjs' ? passed : passed.filter((a) => a === '--check'))],
     { stdio: 'inherit' },
   );
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -130,7 +130,9 @@ function generate() {
         const actions = sarActions(a.Service, memo);
         const canonical = actions?.[a.Name.toLowerCase()]?.[0];
         if (!canonical) {
-          dropped.push(`${prefix} ${op.Name}: ${a.Service}:${a.Name} is not in the Service Authorization Reference`);
+          dropped.push(
+            `${prefix} ${op.Name}: ${a.Service}:${a.Name} is not in the Service Authorization Reference`,
+          );
           continue;
         }
         const entry = [`${a.Service}:${canonical}`];
@@ -143,7 +145,9 @@ function generate() {
       }
       list.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
       const isDefault =
-        list.length === 1 && list[0].length === 1 && list[0][0].toLowerCase() === `${prefix}:${op.Name}`.toLowerCase();
+        list.length === 1 &&
+        list[0].length === 1 &&
+        list[0][0].toLowerCase() === `${prefix}:${op.Name}`.toLowerCase();
       ops[op.Name] = isDefault ? 1 : list;
     }
     operations[prefix] = ops;
@@ -162,7 +166,9 @@ function generate() {
     lines.push(`${JSON.stringify(p)}:{`);
     const names = Object.keys(operations[p]);
     names.forEach((n, i) => {
-      lines.push(`${JSON.stringify(n)}:${JSON.stringify(operations[p][n])}${i < names.length - 1 ? ',' : ''}`);
+      lines.push(
+        `${JSON.stringify(n)}:${JSON.stringify(operations[p][n])}${i < names.length - 1 ? ',' : ''}`,
+      );
     });
     lines.push(`}${pi < prefixes.length - 1 ? ',' : ''}`);
   });

@@ -25,7 +25,9 @@ function classify(name, kind, out, path, depth) {
     return;
   }
   if (TAGS.test(name) && (kind.type === 'list' || kind.type === 'map')) {
-    out.t.add(path);
+    // tags of the resource being created are top-level; nested ones tag something else
+    // (the ECS tasks an EventBridge target starts)
+    if (depth === 0) out.t.add(path);
     return;
   }
   if (depth >= 2) return;

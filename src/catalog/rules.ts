@@ -25,6 +25,8 @@ export interface ServiceRule {
   tagOnCreate?: string | null;
   /** Role member (or `*` for any) -> the principals a passed role goes to (`iam:PassedToService`). */
   passedToService?: Record<string, string[]>;
+  /** The service is discontinued (why): its calls cannot succeed, whatever the policy says. */
+  retired?: string;
   source: string;
   /** Further pages, when the facts of one entry come from several. */
   sources?: string[];
@@ -104,9 +106,39 @@ function fail(file: string, what: string): never {
   throw new Error(`data/rules/${file}: ${what}`);
 }
 
-const SPEC_FIELDS = ['action', 'if', 'unless', 'except', 'each', 'bind', 'resourceTypes', 'arn', 'conditions', 'why'];
-const RULE_FIELDS = ['service', 'operation', 'source', 'permissionless', 'actions', 'also', 'handler', 'unmapped'];
-const SERVICE_FIELDS = ['service', 'prefix', 'aliases', 'handler', 'tagOnCreate', 'passedToService', 'source', 'sources'];
+const SPEC_FIELDS = [
+  'action',
+  'if',
+  'unless',
+  'except',
+  'each',
+  'bind',
+  'resourceTypes',
+  'arn',
+  'conditions',
+  'why',
+];
+const RULE_FIELDS = [
+  'service',
+  'operation',
+  'source',
+  'permissionless',
+  'actions',
+  'also',
+  'handler',
+  'unmapped',
+];
+const SERVICE_FIELDS = [
+  'service',
+  'prefix',
+  'aliases',
+  'handler',
+  'tagOnCreate',
+  'passedToService',
+  'retired',
+  'source',
+  'sources',
+];
 
 function checkFields(file: string, where: string, value: object, allowed: readonly string[]): void {
   for (const k of Object.keys(value)) if (!allowed.includes(k)) fail(file, `${where}: unknown field ${k}`);
@@ -141,7 +173,8 @@ function load(): RuleIndex {
     for (const s of data.services ?? []) {
       if (!s.service || !s.source) fail(file, `service entry without service or source`);
       checkFields(file, `service ${s.service}`, s, SERVICE_FIELDS);
-      if (!s.source.startsWith('https://')) fail(file, `service ${s.service}: source must be a documentation URL`);
+      if (!s.source.startsWith('https://'))
+        fail(file, `service ${s.service}: source must be a documentation URL`);
       const prev = index.services.get(s.service);
       index.services.set(s.service, prev ? mergeService(file, prev, s) : s);
     }

@@ -189,7 +189,7 @@ export function compileArnFormat(format: string): CompiledArnFormat {
   const variables: string[] = [];
   for (const m of format.matchAll(VARIABLE)) {
     const text = format.slice(last, m.index);
-    source += escapeRegExp(text);
+    source += fixedText(text);
     literal += text.length;
     const name = m[1] ?? '';
     variables.push(name);
@@ -197,11 +197,16 @@ export function compileArnFormat(format: string): CompiledArnFormat {
     last = m.index + m[0].length;
   }
   const tail = format.slice(last);
-  source += `${escapeRegExp(tail)}$`;
+  source += `${fixedText(tail)}$`;
   literal += tail.length;
   const result = { format, regex: new RegExp(source), specificity: literal, variables };
   compiled.set(format, result);
   return result;
+}
+
+/** A format's fixed text; a `*` in it (`arn:...:dms:...:data-provider:*`) stands for any id. */
+function fixedText(text: string): string {
+  return text.split('*').map(escapeRegExp).join('.+');
 }
 
 function escapeRegExp(text: string): string {

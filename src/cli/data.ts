@@ -1,7 +1,7 @@
 import { coverage } from '../authorize/aws/coverage.js';
-import { serviceReferenceInfo } from '../catalog/service-reference.js';
-import { sarInfo } from '../catalog/sar.js';
 import { apiIndex } from '../catalog/api-index.js';
+import { sarInfo } from '../catalog/sar.js';
+import { serviceReferenceInfo } from '../catalog/service-reference.js';
 import { LeastprivError } from '../errors.js';
 import { parse } from './args.js';
 
@@ -22,7 +22,7 @@ Options:
   -h, --help               this help
 
 Exit status: 0 when every curated rule fits the data and fewer than 1% of operations are
-unmapped, 1 otherwise, 2 on bad input.
+unmapped (operations of discontinued services are counted apart), 1 otherwise, 2 on bad input.
 `;
 
 const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(2)}%`;
@@ -56,7 +56,9 @@ export function dataCommand(argv: string[]): number {
   }
   const sr = serviceReferenceInfo();
   const sar = sarInfo();
-  const dates = Object.values(sr.documents).filter((d): d is string => d !== null).sort();
+  const dates = Object.values(sr.documents)
+    .filter((d): d is string => d !== null)
+    .sort();
   const mappedTotal = Object.values(c.mapped).reduce((a, b) => a + b, 0);
   const lines = [
     `API index: ${c.operations} operations of ${apiIndex().services.size} services (aws-sdk ${apiIndex().sources['aws-sdk'] ?? '?'} and ${Object.keys(apiIndex().sources).length - 1} SDK v3 clients)`,
@@ -71,10 +73,19 @@ export function dataCommand(argv: string[]): number {
     `  no permission: ${c.mapped.permissionless}`,
     `unmapped:        ${c.unmappedCount} (${pct(c.unmappedCount, c.operations)})`,
   ];
+  const retired = Object.entries(c.retired);
+  if (retired.length) {
+    const n = retired.reduce((a, [, k]) => a + k, 0);
+    lines.push(
+      `discontinued services: ${n} operations of ${retired.map(([s, k]) => `${s} (${k})`).join(', ')}`,
+    );
+  }
   for (const [reason, ops] of Object.entries(c.unmapped)) {
     lines.push(`  ${ops.length} ${reason}`);
     const shown = values.verbose ? ops : ops.slice(0, 6);
-    lines.push(`    ${shown.join(' ')}${shown.length < ops.length ? ` ... (${ops.length - shown.length} more: -v)` : ''}`);
+    lines.push(
+      `    ${shown.join(' ')}${shown.length < ops.length ? ` ... (${ops.length - shown.length} more: -v)` : ''}`,
+    );
   }
   const p = c.passRole;
   const t = c.tagOnCreate;
@@ -83,8 +94,14 @@ export function dataCommand(argv: string[]): number {
     `iam:PassRole: ${p.withRoleMembers} operations take a role; ${p.byAwsTable} decided by AWS's table, ${p.byMembers} by the role members the request sends; ${p.withPrincipal} with iam:PassedToService`,
     `tag-on-create: ${t.withTagMembers} operations send tags; ${t.byAwsTable} decided by AWS's table, ${t.byServiceFacts} by documented service facts, ${t.undocumented} with no documented tagging action (none added)`,
   );
-  if (c.problems.length) lines.push('', `${c.problems.length} curated rules do not fit the data:`, ...c.problems.map((x) => `  ${x}`));
-  if (sr.dropped.length) lines.push('', `dropped from AWS's table (not in the reference): ${sr.dropped.length}`);
+  if (c.problems.length)
+    lines.push(
+      '',
+      `${c.problems.length} curated rules do not fit the data:`,
+      ...c.problems.map((x) => `  ${x}`),
+    );
+  if (sr.dropped.length)
+    lines.push('', `dropped from AWS's table (not in the reference): ${sr.dropped.length}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return failed ? 1 : 0;
 }

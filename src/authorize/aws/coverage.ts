@@ -12,8 +12,8 @@ import {
   operationRule,
   serviceRule,
 } from '../../catalog/rules.js';
-import { authorizedActions, serviceReferenceCovers } from '../../catalog/service-reference.js';
 import { sarActionByQualifiedName } from '../../catalog/sar.js';
+import { authorizedActions, serviceReferenceCovers } from '../../catalog/service-reference.js';
 import { HANDLERS } from './handlers.js';
 import { authorizeAws, iamPrefix } from './index.js';
 
@@ -25,6 +25,8 @@ export interface Coverage {
   /** Operations no action can be named for, by reason, each with its operations. */
   unmapped: Record<string, string[]>;
   unmappedCount: number;
+  /** Operations of discontinued services (counted apart: their calls cannot succeed). */
+  retired: Record<string, number>;
   passRole: { withRoleMembers: number; byAwsTable: number; byMembers: number; withPrincipal: number };
   tagOnCreate: { withTagMembers: number; byAwsTable: number; byServiceFacts: number; undocumented: number };
   /** Curated rules that no longer fit the data, one line each. */
@@ -32,7 +34,8 @@ export interface Coverage {
 }
 
 const REASON_NO_PREFIX = 'no IAM prefix is known for the service';
-const REASON_NO_ACTION = 'the Service Authorization Reference has no action for it (newer than the reference)';
+const REASON_NO_ACTION =
+  'the Service Authorization Reference has no action for it (newer than the reference)';
 
 function classify(service: string, operation: string, unmapped: Map<string, string[]>): MappedBy | null {
   const rule = operationRule(service, operation);
@@ -85,7 +88,8 @@ export function ruleProblems(): string[] {
   const services = apiIndex().services;
   // service rules may also name CloudTrail event sources and CSM ids outside the API index
   for (const s of allServiceRules()) {
-    if (s.handler && !HANDLERS[s.handler]) problems.push(`service ${s.service}: unknown handler ${s.handler}`);
+    if (s.handler && !HANDLERS[s.handler])
+      problems.push(`service ${s.service}: unknown handler ${s.handler}`);
     if (s.tagOnCreate && !sarActionByQualifiedName(s.tagOnCreate))
       problems.push(`service ${s.service}: ${s.tagOnCreate} is not in the Service Authorization Reference`);
   }
@@ -108,7 +112,8 @@ export function ruleProblems(): string[] {
       if (!members) continue;
       for (const path of specPaths(spec)) {
         const h = head(path);
-        if (h && !known.has(h.toLowerCase())) problems.push(`${where}: parameter ${path} is not an input member`);
+        if (h && !known.has(h.toLowerCase()))
+          problems.push(`${where}: parameter ${path} is not an input member`);
       }
     }
   }
@@ -128,9 +133,15 @@ export function coverage(): Coverage {
   const passRole = { withRoleMembers: 0, byAwsTable: 0, byMembers: 0, withPrincipal: 0 };
   const tagOnCreate = { withTagMembers: 0, byAwsTable: 0, byServiceFacts: 0, undocumented: 0 };
   let operations = 0;
+  const retired: Record<string, number> = {};
   for (const [service, svc] of apiIndex().services) {
     const prefix = iamPrefix(service);
     const facts = serviceRule(service);
+    if (facts?.retired) {
+      retired[service] = Object.keys(svc.ops).length;
+      operations += retired[service];
+      continue;
+    }
     for (const operation of Object.keys(svc.ops)) {
       operations++;
       const by = classify(service, operation, unmapped);
@@ -141,7 +152,9 @@ export function coverage(): Coverage {
         passRole.withRoleMembers++;
         if (covered) passRole.byAwsTable++;
         else passRole.byMembers++;
-        const listed = prefix ? authorizedActions(prefix, operation)?.find((a) => a.action === 'iam:PassRole') : null;
+        const listed = prefix
+          ? authorizedActions(prefix, operation)?.find((a) => a.action === 'iam:PassRole')
+          : null;
         if (listed?.context || facts?.passedToService) passRole.withPrincipal++;
       }
       if (d?.t) {
@@ -155,5 +168,14 @@ export function coverage(): Coverage {
   const sorted: Record<string, string[]> = {};
   for (const reason of [...unmapped.keys()].sort()) sorted[reason] = (unmapped.get(reason) ?? []).sort();
   const unmappedCount = [...unmapped.values()].reduce((n, l) => n + l.length, 0);
-  return { operations, mapped, unmapped: sorted, unmappedCount, passRole, tagOnCreate, problems: ruleProblems() };
+  return {
+    operations,
+    mapped,
+    unmapped: sorted,
+    unmappedCount,
+    retired,
+    passRole,
+    tagOnCreate,
+    problems: ruleProblems(),
+  };
 }

@@ -4,22 +4,30 @@
  * - a role ARN sent to the service needs `iam:PassRole` on that role (with `iam:PassedToService`
  *   where AWS names the principal);
  * - tags sent with a create call need the service's tagging action, where AWS documents it;
+ * - an ARN of another service sent to an operation AWS lists that service's actions for needs
+ *   them on that resource (WAF AssociateWebACL on a load balancer);
  * - a KMS key sent to the service may need KMS permissions that depend on the key's policy and the
  *   service: noted, never guessed.
  *
  * Where AWS's own operation table covers the service it decides, per operation, whether PassRole
  * and tagging apply; elsewhere the curated service facts do.
  */
-import type { ActionSpec, ServiceRule } from '../../catalog/rules.js';
-import { type AuthorizedAction, serviceReferenceCovers } from '../../catalog/service-reference.js';
-import { type SarAction, sarActionByQualifiedName } from '../../catalog/sar.js';
+
 import type { MemberFacts } from '../../catalog/api-index.js';
+import type { ActionSpec, ServiceRule } from '../../catalog/rules.js';
+import { type SarAction, sarActionByQualifiedName } from '../../catalog/sar.js';
+import { type AuthorizedAction, serviceReferenceCovers } from '../../catalog/service-reference.js';
 import type { Operation } from '../../model/index.js';
 import { present, readPath, type Scope, strings } from './params.js';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\//;
-/** Operations that stop using a role rather than hand one over. */
-const RELEASES = /^(Delete|Remove|Disassociate|Detach|Deregister|Describe|Get|List|Untag|Cancel|Stop|Revoke|Reject)/;
+/**
+ * Operations that read or let go of a role rather than hand one over. Checked against AWS's
+ * table where it exists: a role ARN sent to any other operation needs PassRole in 103 of 112
+ * cases, and `Delete`/`Remove` calls that send one (RDS RemoveRoleFromDBInstance, CloudFormation
+ * DeleteStack with a service role) need it too.
+ */
+const RELEASES = /^(Disassociate|Detach|Deregister|Describe|Get|List|Untag|Cancel|Stop|Revoke|Reject)/;
 
 export interface DependentInput {
   op: Operation;
@@ -101,7 +109,30 @@ function tagOnCreate(input: DependentInput, out: Dependent): void {
   if (!sent) return;
   for (const { action } of actions) {
     if (input.have.has(action)) continue;
-    out.specs.push({ spec: { action, why: 'tags sent with the request' }, scope: { params: input.op.params } });
+    out.specs.push({
+      spec: { action, why: 'tags sent with the request' },
+      scope: { params: input.op.params },
+    });
+  }
+}
+
+/**
+ * Actions of another service that AWS's table lists for the operation, needed on the resource of
+ * that service the request names: associating a WAF web ACL with a load balancer needs
+ * `elasticloadbalancing:SetWebAcl` on it. Added only for a service whose ARN the request sends.
+ */
+function otherServices(input: DependentInput, out: Dependent): void {
+  for (const { action } of input.table ?? []) {
+    const service = action.slice(0, action.indexOf(':'));
+    if (service === input.prefix || service === 'iam' || service === 'kms' || input.have.has(action))
+      continue;
+    for (const [member, value] of Object.entries(input.op.params)) {
+      if (!strings(value).some((v) => v.split(':')[2] === service && v.startsWith('arn:'))) continue;
+      out.specs.push({
+        spec: { action, arn: member, why: `${member} is a ${service} resource` },
+        scope: { params: input.op.params },
+      });
+    }
   }
 }
 
@@ -123,6 +154,7 @@ export function dependents(input: DependentInput): Dependent {
   const out: Dependent = { specs: [], notes: [] };
   passRole(input, out);
   tagOnCreate(input, out);
+  otherServices(input, out);
   kmsNote(input, out);
   return out;
 }

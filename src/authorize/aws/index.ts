@@ -8,8 +8,13 @@
  */
 import { memberFacts } from '../../catalog/api-index.js';
 import { type ActionSpec, operationRule, serviceRule, serviceWideRules } from '../../catalog/rules.js';
+import {
+  type SarAction,
+  sarAction,
+  sarActionByQualifiedName,
+  sarPrefixForService,
+} from '../../catalog/sar.js';
 import { type AuthorizedAction, authorizedActions } from '../../catalog/service-reference.js';
-import { type SarAction, sarAction, sarActionByQualifiedName, sarPrefixForService } from '../../catalog/sar.js';
 import type { ConditionBlock, Operation, Requirement } from '../../model/index.js';
 import { dependents } from './dependent.js';
 import { type Derived, derive } from './derive.js';
@@ -123,17 +128,18 @@ function resolveSpec(
     const action = sarActionByQualifiedName(spec.action);
     if (!action)
       throw new Error(`curated rule names ${spec.action}, which the Service Authorization Reference lacks`);
-    const own = action.prefix === ctx.prefix;
+    // The operation's own actions (generic) read its parameters as the operation's service names
+    // them, whatever the action's prefix (s3 CreateSession → s3express:CreateSession on the bucket).
     const explicit = spec.arn ? strings(readPath(s, spec.arn)).filter((a) => a.startsWith('arn:')) : [];
     const filled = fillResources({
       op: ctx.op,
       action,
       scope: s,
-      derived: derivedFor(ctx, action.prefix),
+      derived: derivedFor(ctx, generic ? ctx.prefix : action.prefix),
       bind: spec.bind,
-      aliases: own ? ctx.aliases : serviceRule(action.prefix)?.aliases,
-      arns: spec.arn || !(generic && own) ? explicit : ctx.arns,
-      generic: generic && own,
+      aliases: generic || action.prefix === ctx.prefix ? ctx.aliases : serviceRule(action.prefix)?.aliases,
+      arns: spec.arn || !generic ? explicit : ctx.arns,
+      generic,
       only: spec.resourceTypes,
     });
     const req: Requirement = {
@@ -202,7 +208,11 @@ export function authorizeAws(op: Operation): Requirement[] | null {
  * lists the same-named action, that is the operation's action and the rest are actions it may
  * authorize in some cases; otherwise the operation is authorized by the actions listed.
  */
-function primaryActions(prefix: string, operation: string, table: readonly AuthorizedAction[] | null): string[] {
+function primaryActions(
+  prefix: string,
+  operation: string,
+  table: readonly AuthorizedAction[] | null,
+): string[] {
   const same = sarAction(prefix, operation);
   if (!table) return same ? [`${prefix}:${same.name}`] : [];
   const own = table.filter(
@@ -214,8 +224,21 @@ function primaryActions(prefix: string, operation: string, table: readonly Autho
   if (same && table.some((a) => a.action.toLowerCase() === `${prefix}:${operation}`.toLowerCase())) {
     return [`${prefix}:${same.name}`];
   }
-  const list = own.length ? own : table.filter((a) => a.action !== 'iam:PassRole');
-  return list.length ? list.map((a) => a.action) : same ? [`${prefix}:${same.name}`] : [];
+  const list = (own.length ? own : table.filter((a) => a.action !== 'iam:PassRole')).map((a) => a.action);
+  // An operation authorized by another operation's action also inherits the actions AWS lists
+  // for that operation only in some cases (ListImageReferrers is ecr:BatchGetImage, and like
+  // BatchGetImage it needs CreateRepository only for pull-through caches): leave those out.
+  const conditional = new Set<string>();
+  for (const action of list) {
+    const [p, name] = action.split(':');
+    if (p !== prefix || !name) continue;
+    const its = authorizedActions(prefix, name);
+    if (its?.some((a) => a.action === action))
+      for (const a of its) if (a.action !== action) conditional.add(a.action);
+  }
+  const kept = list.filter((a) => !conditional.has(a));
+  const result = kept.length ? kept : list;
+  return result.length ? result : same ? [`${prefix}:${same.name}`] : [];
 }
 
 function authorizeUncached(op: Operation): Requirement[] | null {

@@ -171,6 +171,18 @@ function fillType(input: FillInput, type: SarResourceType): TypeFill {
   return best ?? { arns: [], filled: 0, names: [], missing: [], applicable: false };
 }
 
+/** The resource part of an ARN: what follows the account field. */
+function resourcePart(arn: string): string {
+  const parts = arn.split(':');
+  return parts.slice(5).join(':');
+}
+
+/** Same kind of resource (`rule/a` and `rule/bus/a`), or one nested under the other. */
+function sameKind(a: string, b: string): boolean {
+  const kind = (r: string) => r.split(/[/:]/)[0];
+  return b.startsWith(a) || (kind(a) !== '' && kind(a) === kind(b));
+}
+
 function describe(action: SarAction, type: SarResourceType, missing: string[]): string {
   return `${action.prefix}:${action.name} on ${type.name}: ${missing.join(', ')} unknown, used *`;
 }
@@ -214,9 +226,25 @@ export function fillResources(input: FillInput): Filled {
   }
   // A type only partly filled from what fills another type completely is a variant the call
   // did not use (a rule on a custom event bus when no bus was named, an index when none was).
+  // Of two variants of one resource filled completely (the same kind of resource, or the other
+  // nested under this one), the one using strictly more of what the call named is the one it acts
+  // on: a rule on the custom bus it named, a table rather than its keyspace. Resources of other
+  // kinds stay: Glue authorizes a table on its catalog and database too.
   const complete = filled.filter((f) => f.fill.missing.length === 0);
+  const within = (a: TypeFill, b: TypeFill) => a.names.every((n) => b.names.includes(n));
+  const variant = (a: TypeFill, b: TypeFill) =>
+    a.arns.every((x) => b.arns.some((y) => sameKind(resourcePart(x), resourcePart(y))));
   for (const { type, fill } of filled) {
-    if (fill.missing.length && complete.some((c) => fill.names.every((n) => c.fill.names.includes(n))))
+    if (fill.missing.length && complete.some((c) => within(fill, c.fill))) continue;
+    if (
+      complete.some(
+        (c) =>
+          c.fill !== fill &&
+          c.fill.names.length > fill.names.length &&
+          within(fill, c.fill) &&
+          variant(fill, c.fill),
+      )
+    )
       continue;
     for (const a of fill.arns) out.add(a);
     if (fill.missing.length) approximate.push(describe(action, type, fill.missing));
