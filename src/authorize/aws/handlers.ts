@@ -5,7 +5,13 @@
  */
 import { apiService } from '../../catalog/api-index.js';
 import type { ActionSpec } from '../../catalog/rules.js';
-import { sarRestPaths } from '../../catalog/sar.js';
+import {
+  compileArnFormat,
+  resourceTypeOfArn,
+  sarAction,
+  sarResourceType,
+  sarRestPaths,
+} from '../../catalog/sar.js';
 import type { Operation, Requirement } from '../../model/index.js';
 import { parseArn } from './derive.js';
 import { readPath, type Scope, strings } from './params.js';
@@ -107,15 +113,46 @@ function apigatewayPaths(op: Operation, variants: readonly (readonly [string, st
     if (!best || missing < best.missing) best = { method, path, missing };
   }
   if (!best) return { specs: [], direct: [] };
-  const arn = `arn:${op.partition}:apigateway:${op.region}::${best.path}`;
+  // Older resources have no account field (`::/restapis/...`), newer ones do (`:123:/portals/...`):
+  // the reference's formats for the verb say which. A path none of them fits is `*`.
+  const arn = apigatewayArn(op, best.method, best.path);
   const requirement: Requirement = {
     action: `apigateway:${best.method}`,
     resources: [arn],
     conditions: null,
     why: `${op.service}:${op.operation}`,
   };
-  if (best.missing) requirement.approximate = `apigateway:${best.method}: path parameters unknown, used *`;
+  if (arn === '*')
+    requirement.approximate = `apigateway:${best.method}: no resource type fits ${best.path}, used *`;
+  else if (best.missing)
+    requirement.approximate = `apigateway:${best.method}: path parameters unknown, used *`;
   return { specs: [], direct: [requirement] };
+}
+
+/** The ARN of an API Gateway path for an HTTP-verb action, as the reference's formats write it. */
+function apigatewayArn(op: Operation, method: string, path: string): string {
+  const verb = sarAction('apigateway', method);
+  if (!verb) return '*';
+  // a path parameter that is itself the resource's ARN (`/domainnameaccessassociations/{arn}`)
+  for (const v of Object.values(op.params)) {
+    if (
+      typeof v === 'string' &&
+      v.startsWith('arn:') &&
+      resourceTypeOfArn(verb, v) &&
+      path.includes(encodePathPart(v))
+    )
+      return v;
+  }
+  const bare = `arn:${op.partition}:apigateway:${op.region}::${path}`;
+  const owned = `arn:${op.partition}:apigateway:${op.region}:${op.account ?? '*'}:${path}`;
+  for (const ref of verb.resourceTypes) {
+    for (const format of sarResourceType('apigateway', ref.name)?.arns ?? []) {
+      const withAccount = compileArnFormat(format).variables.includes('Account');
+      const candidate = withAccount ? owned : bare;
+      if (compileArnFormat(format).regex.test(candidate)) return candidate;
+    }
+  }
+  return '*';
 }
 
 function encodePathPart(v: string): string {

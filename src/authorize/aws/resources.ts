@@ -207,7 +207,7 @@ export function fillResources(input: FillInput): Filled {
   const out = new Set<string>();
   const approximate: string[] = [];
   const wildcards: { type: SarResourceType; fill: TypeFill }[] = [];
-  const filled: { type: SarResourceType; fill: TypeFill }[] = [];
+  const filled: { type: SarResourceType; fill: TypeFill; required: boolean }[] = [];
   let any = false;
   for (const ref of refs) {
     const type = sarResourceType(action.prefix, ref.name);
@@ -221,7 +221,7 @@ export function fillResources(input: FillInput): Filled {
     const fill = fillType(input, type);
     if (!fill.applicable) continue;
     // Types a rule names are the resource the call acts on, required or not.
-    if (fill.filled > 0) filled.push({ type, fill });
+    if (fill.filled > 0) filled.push({ type, fill, required: ref.required });
     else if (ref.required || input.only) wildcards.push({ type, fill });
   }
   // A type only partly filled from what fills another type completely is a variant the call
@@ -234,9 +234,11 @@ export function fillResources(input: FillInput): Filled {
   const within = (a: TypeFill, b: TypeFill) => a.names.every((n) => b.names.includes(n));
   const variant = (a: TypeFill, b: TypeFill) =>
     a.arns.every((x) => b.arns.some((y) => sameKind(resourcePart(x), resourcePart(y))));
-  for (const { type, fill } of filled) {
-    if (fill.missing.length && complete.some((c) => within(fill, c.fill))) continue;
+  for (const { type, fill, required } of filled) {
+    // a type the reference marks required is always named
+    if (!required && fill.missing.length && complete.some((c) => within(fill, c.fill))) continue;
     if (
+      !required &&
       complete.some(
         (c) =>
           c.fill !== fill &&
