@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file runs as dist/test/e2e/support.js). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The compiled CLI. */
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The compiled CLI, from the same build as this file (`dist/`, or another `--outDir`). */
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 /** Fixture files for these tests (not compiled: scripts run as they are). */
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'e2e');
 
