@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/cloudtrail');
 const LOGS = join(FIXTURES, 'logs');
 const EXPECTED = join(FIXTURES, 'expected');
