@@ -7,6 +7,8 @@
  *   latency     the same at 1 in flight: median per request, and what the proxy adds
  *   upload      a 1 GiB PUT streamed through the proxy: the proxy's peak RSS growth
  *   ready       spawn of `leastpriv proxy --port 0` (existing CA) to its port accepting
+ *   hostile     a bounded round of malformed and abusive connections (bench/hostile.ts): crashes,
+ *               open descriptors and RSS of the proxy before, during and after
  *
  * Loopback only; every wait is bounded and every child is stopped at the end.
  */
@@ -21,10 +23,12 @@ import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS } from '../src/capture/proxy/server.js';
+import { hostile } from './hostile.js';
 import { summarizeProfile } from './profile.js';
 import type { Figure } from './types.js';
 
-export const PROXY_PARTS = ['throughput', 'latency', 'upload', 'ready'] as const;
+export const PROXY_PARTS = ['throughput', 'latency', 'upload', 'ready', 'hostile'] as const;
 export type ProxyPart = (typeof PROXY_PARTS)[number];
 
 export interface ProxyBenchOptions {
@@ -163,6 +167,8 @@ interface Child {
   proc: ChildProcess;
   pid: number;
   port: number;
+  /** The proxy's direct TLS port. */
+  directPort?: number;
   stop(): Promise<void>;
 }
 
@@ -297,18 +303,24 @@ interface ProxyChildOptions {
   nodeArgs?: string[];
   /** Where `-o` writes the policy at exit (keeps stdout quiet). */
   policyFile?: string;
+  /** `--upstream stub`: intercepted calls are answered by the proxy itself. */
+  stub?: boolean;
 }
 
 function proxyArgs(o: ProxyChildOptions): string[] {
   const args = [...(o.nodeArgs ?? []), MAIN_JS, 'proxy', '--port', '0'];
   if (o.originPort !== undefined) args.push('--upstream', `https://127.0.0.1:${o.originPort}`);
   if (o.originCaFile !== undefined) args.push('--upstream-ca', o.originCaFile);
+  if (o.stub) args.push('--upstream', 'stub');
   args.push('-q');
   if (o.policyFile !== undefined) args.push('-o', o.policyFile);
   return args;
 }
 
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
+/** The listening line and the export line after it, which names the direct TLS port. */
+const LISTENING_DIRECT =
+  /listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*?LEASTPRIV_DIRECT=127\.0\.0\.1:(\d+)/;
 
 async function startProxyChild(o: ProxyChildOptions): Promise<Child> {
   const proc = spawn(process.execPath, proxyArgs(o), {
@@ -319,7 +331,7 @@ async function startProxyChild(o: ProxyChildOptions): Promise<Child> {
   const m = await waitForLine(
     proc,
     proc.stderr as NodeJS.ReadableStream,
-    LISTENING,
+    LISTENING_DIRECT,
     15_000,
     'leastpriv proxy',
   );
@@ -329,6 +341,7 @@ async function startProxyChild(o: ProxyChildOptions): Promise<Child> {
     proc,
     pid: proc.pid as number,
     port: Number(m[1]),
+    directPort: Number(m[2]),
     // At SIGTERM the proxy builds its policy from every recorded call: give it time.
     stop: () => stopChild(proc, 60_000),
   };
@@ -886,6 +899,27 @@ export async function benchProxy(options: ProxyBenchOptions = {}): Promise<Figur
     if (parts.has('ready')) {
       log('proxy ready time: spawn to accepting, existing CA');
       figures.push(...(await ready(home, log)));
+    }
+
+    if (parts.has('hostile')) {
+      log(
+        'proxy hostile round: malformed and abusive connections to a `--upstream stub` proxy, loopback only',
+      );
+      const proxy = await startProxyChild({ home, stub: true, policyFile: join(tmp, 'policy-hostile.json') });
+      running.push(proxy);
+      figures.push(
+        ...(await hostile(
+          {
+            pid: proxy.pid,
+            port: proxy.port,
+            directPort: proxy.directPort as number,
+            maxConnections: DEFAULT_LIMITS.maxConnections,
+            handshakeMs: DEFAULT_LIMITS.handshakeMs,
+          },
+          caPem,
+          log,
+        )),
+      );
     }
   } finally {
     for (const c of running.reverse()) await c.stop().catch(() => {});

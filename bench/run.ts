@@ -5,10 +5,10 @@
  *   node dist/bench/run.js [--only NAME]... [--profile]
  *
  * NAME is a benchmark (`proxy`, `resolve`, `policy`) or a part of one (`proxy.throughput`,
- * `proxy.latency`, `proxy.upload`, `proxy.ready`). `--profile` runs the throughput proxy under
+ * `proxy.latency`, `proxy.upload`, `proxy.ready`, `proxy.hostile`). `--profile` runs the throughput proxy under
  * `node --cpu-prof` (profiles in bench/results/profile/) and prints where its time went.
- * A partial run replaces the figures of the benchmarks it ran and keeps the others, each
- * with the date it was measured.
+ * A partial run replaces the figures it measured and keeps the others (of the benchmarks
+ * it did not run, and of the parts it did not run), each with the date it was measured.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -117,14 +117,17 @@ interface Saved {
   date?: string;
 }
 
-/** Figures of an earlier run that this one does not measure again. */
+/**
+ * Figures of an earlier run that this one does not measure again: those of benchmarks it did
+ * not run in whole, unless measured now.
+ */
 function kept(ran: ReadonlySet<string>, measured: ReadonlySet<string>): Saved[] {
   const file = join(RESULTS, 'latest.json');
   if (!existsSync(file)) return [];
   try {
     const old = JSON.parse(readFileSync(file, 'utf8')) as { date?: string; figures?: Saved[] };
     return (old.figures ?? [])
-      .filter((f) => (f.bench ? !ran.has(f.bench) : !measured.has(f.name)))
+      .filter((f) => !measured.has(f.name) && !(f.bench && ran.has(f.bench)))
       .map((f) => ({ ...f, date: f.date ?? old.date ?? 'unknown' }));
   } catch {
     return [];
@@ -231,7 +234,7 @@ async function main(): Promise<number> {
     bench: r.bench,
     date,
   }));
-  const ran = new Set(plan.map((p) => p.bench.name));
+  const ran = new Set(plan.filter((p) => p.parts.length === p.bench.parts.length).map((p) => p.bench.name));
   const saved = [...now, ...(only.length > 0 ? kept(ran, new Set(now.map((f) => f.name))) : [])];
   const order = new Map(BENCHES.map((b, i) => [b.name, i]));
   saved.sort((a, b) => (order.get(a.bench ?? '') ?? 99) - (order.get(b.bench ?? '') ?? 99));

@@ -88,20 +88,28 @@ export class Session {
     return this.version;
   }
 
-  /** Adds a call the proxy saw: resolves, authorizes and records it. */
+  /**
+   * Adds a call the proxy saw: resolves, authorizes and records it. Never throws: a call that
+   * makes leastpriv fail (a bug) is still recorded, unresolved, with the failure in the summary.
+   */
   add(call: ObservedCall): CallRecord {
+    const before = this.records.length;
+    try {
+      return this.resolveAndAdd(call);
+    } catch (err) {
+      // recorded already when the failure came after the record was written
+      if (this.records.length > before) return this.parsedLast();
+      return this.addFailed(call, err);
+    }
+  }
+
+  private resolveAndAdd(call: ObservedCall): CallRecord {
     const resolution = this.stubbed.get(call) ?? resolveAws(call, this.ctx);
     if (this.ctx.learnedAccount === null) {
       this.ctx.learnedAccount = learnAccount(call, resolution);
       this.settle();
     }
-    const meta: CallMeta = {
-      time: call.time,
-      source: call.source,
-      status: call.response?.status ?? null,
-      error: call.response?.errorCode ?? null,
-      trace: { host: call.host, method: call.method, path: call.path },
-    };
+    const meta = callMeta(call);
     if (resolution.kind === 'resolved') return this.addOperation(resolution.operation, meta);
     this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
     return this.push({
@@ -115,6 +123,33 @@ export class Session {
       unresolved: resolution.reason,
       ...meta.trace,
     });
+  }
+
+  /** The record of a call whose resolution failed: what the request itself shows. */
+  private addFailed(call: ObservedCall, err: unknown): CallRecord {
+    const meta = callMeta(call);
+    const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.noteUnresolved(
+      'internal-error',
+      `${call.method} ${call.host}${call.path} (leastpriv failed: ${why.slice(0, 200)})`,
+    );
+    const record = this.push({
+      ...base(meta),
+      service: null,
+      operation: null,
+      region: null,
+      account: null,
+      actions: null,
+      resources: null,
+      unresolved: 'internal-error',
+      ...meta.trace,
+    });
+    this.count(record, null);
+    return record;
+  }
+
+  private parsedLast(): CallRecord {
+    return parseRecord(this.records[this.records.length - 1] as string);
   }
 
   /** Adds a call whose operation is already known (CloudTrail, client-side monitoring). */
@@ -235,8 +270,21 @@ export class Session {
 
   /** A minimal success answer for `--upstream stub`, shaped for the call's operation. */
   stub(call: ObservedCall): StubResponse {
-    const resolution = resolveAws(call, this.ctx);
-    this.stubbed.set(call, resolution);
+    let resolution: Resolution;
+    try {
+      resolution = resolveAws(call, this.ctx);
+      this.stubbed.set(call, resolution);
+    } catch (err) {
+      // `add` meets the same failure and records it; the answer is a generic one
+      resolution = {
+        kind: 'unresolved',
+        reason: 'internal-error',
+        detail: `leastpriv failed: ${(err as Error).message}`,
+        service: null,
+        operation: null,
+        region: null,
+      };
+    }
     return stubResponse(resolution, call);
   }
 
@@ -318,6 +366,16 @@ export interface CallMeta {
   error: string | null;
   /** Where the request went, when the source saw the request itself. */
   trace?: { host: string; method: string; path: string };
+}
+
+function callMeta(call: ObservedCall): CallMeta {
+  return {
+    time: call.time,
+    source: call.source,
+    status: call.response?.status ?? null,
+    error: call.response?.errorCode ?? null,
+    trace: { host: call.host, method: call.method, path: call.path },
+  };
 }
 
 function base(meta: CallMeta) {

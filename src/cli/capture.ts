@@ -4,8 +4,8 @@ import { type ProxyServer, startProxy, type TlsRejection, type Upstream } from '
 import { LeafIssuer } from '../capture/proxy/x509.js';
 import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
-import { type Format, parseFormat } from '../output/policy.js';
-import { parseAccountId, parseSize } from './args.js';
+import type { Format } from '../output/policy.js';
+import { COMPACT_THRESHOLD, parseAccountId, parsePolicyFormat, parseSize } from './args.js';
 
 export interface CaptureValues {
   output?: string | undefined;
@@ -13,6 +13,7 @@ export interface CaptureValues {
   calls?: string | undefined;
   'account-id'?: string | undefined;
   'wildcard-resources'?: boolean | undefined;
+  compact?: boolean | undefined;
   upstream?: string | undefined;
   'upstream-ca'?: string | undefined;
   'body-limit'?: string | undefined;
@@ -64,7 +65,7 @@ export async function startCapture(
   listen: { host: string; port: number },
   hooks: { onTlsReject?: (r: TlsRejection) => void; log?: (line: string) => void },
 ): Promise<Capture> {
-  const format = parseFormat(values.format ?? 'json');
+  const format = parsePolicyFormat(values.format);
   const accountId = parseAccountId(values['account-id']);
   const bodyLimit = parseSize(values['body-limit'] ?? '1MiB', '--body-limit');
   const upstreamCa = readCaFile(values['upstream-ca']);
@@ -76,7 +77,11 @@ export async function startCapture(
     throw new LeastprivError('ca', (err as Error).message);
   }
   const leafs = new LeafIssuer(ca.certPem, ca.keyPem);
-  const session = new Session({ accountId, wildcardResources: values['wildcard-resources'] ?? false });
+  const session = new Session({
+    accountId,
+    wildcardResources: values['wildcard-resources'] ?? false,
+    compactThreshold: values.compact ? COMPACT_THRESHOLD : 0,
+  });
   const { upstream, label } = parseUpstream(values.upstream, session);
   let proxy: ProxyServer;
   try {
@@ -100,4 +105,39 @@ export async function startCapture(
     );
   }
   return { home, ca, proxy, session, format, upstreamLabel: label };
+}
+
+export interface Stopping {
+  /** Resolves once the proxy is closed and every call it saw is in the session. */
+  done: Promise<void>;
+  /** Stops waiting for calls in flight: they are recorded as seen so far, without a response. */
+  now: () => void;
+}
+
+/**
+ * Closes the proxy: waits up to `graceMs` for calls in flight, then cuts them. A call that was
+ * cut is recorded as far as it went (no response: status null), so it is waited for too: the
+ * outputs are written only after it is in the session.
+ */
+export function stopCapture(capture: Capture, graceMs = 2000): Stopping {
+  let cut: () => void = () => {};
+  const cutNow = new Promise<void>((resolve) => {
+    cut = resolve;
+  });
+  let cutting = false;
+  const done = (async () => {
+    await Promise.race([capture.proxy.close(graceMs), cutNow]);
+    if (cutting) await capture.proxy.close(0);
+    // Cut connections report their calls once their sockets have closed: a few ticks later.
+    const deadline = Date.now() + 2000;
+    while (capture.proxy.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setImmediate(r));
+  })();
+  return {
+    done,
+    now: () => {
+      cutting = true;
+      cut();
+    },
+  };
 }

@@ -17,7 +17,8 @@ template; all identity policies in it count, as if attached to one role.
 Options:
       --context KEY=VALUE  a request condition key every call had (aws:username=ci, repeatable)
       --account-id ID      the account for \${AWS::AccountId} in templates (default: the calls')
-  -f, --format FORMAT      text (default) or json
+  -f, --report-format F    report format: text (default) or json (the policy's own format
+                           is read from the file; --format is the same option)
   -o, --output FILE        write the report to FILE (default: stdout)
   -q, --quiet              nothing on stderr
   -h, --help               this help
@@ -50,9 +51,18 @@ export function parseContext(values: readonly string[] | undefined): Record<stri
   return out;
 }
 
-export function parseReportFormat<T extends string>(value: string, allowed: readonly T[]): T {
+/** `-f/--report-format` of check, diff and lint: the report's format, never the policy's. */
+export function parseReportFormat<T extends string>(
+  value: string,
+  allowed: readonly T[],
+  command?: string,
+): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new LeastprivError('usage', `unknown format '${value}': use one of ${allowed.join(', ')}`);
+  const list = `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+  throw new LeastprivError(
+    'usage',
+    `unknown report format '${value}' for -f/--report-format: use ${list} (${command ?? 'leastpriv'} reads the policy's own format from the file)`,
+  );
 }
 
 /** The policy, with `${AWS::AccountId}` and `${AWS::Region}` from the option or the calls. */
@@ -125,7 +135,7 @@ export function checkCommand(argv: string[]): number {
       'check needs a policy and at least one calls log: leastpriv check POLICY CALLS.ndjson...',
     );
   }
-  const format = parseReportFormat(values.format, ['text', 'json'] as const);
+  const format = parseReportFormat(values.format, ['text', 'json'] as const, 'check');
   const extra = parseContext(values.context);
   const records = loadCallsLogs(callPaths);
   const policy = loadPolicyFor(policyPath, parseAccountId(values['account-id']), records);

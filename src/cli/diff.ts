@@ -52,7 +52,12 @@ function parseFailOn(value: string): Set<FindingKind> {
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-function usedText(used: string[]): string {
+/** Control characters (a CR in a recorded key) shown as escapes, never written to the terminal. */
+const visible = (s: string) =>
+  s.replace(/\p{Cc}/gu, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+
+function usedText(list: string[]): string {
+  const used = list.map(visible);
   return used.length > 5 ? `${used.slice(0, 5).join(', ')} and ${used.length - 5} more` : used.join(', ');
 }
 
@@ -69,19 +74,26 @@ function overBroadText(o: DiffReport['overBroad'][number]): string {
   }
 }
 
+/** A whole statement, with the actions it grants. */
+function wholeStatement(u: DiffReport['unused'][number], show: (s: string) => string): string {
+  return u.actions?.length ? `the whole statement: ${u.actions.map(show).join(', ')}` : 'the whole statement';
+}
+
 function unusedText(u: DiffReport['unused'][number]): string {
   return u.kind === 'statement'
-    ? 'the whole statement'
+    ? wholeStatement(u, (a) => a)
     : `${u.kind === 'action' ? 'Action' : 'Resource'} ${u.entry}`;
 }
 
-function formatText(r: DiffReport): string {
+export function formatDiffText(r: DiffReport): string {
   const lines = [
     `${plural(r.checked, 'permission')} checked: ${r.missing.length} missing, ${r.unused.length} unused, ${r.overBroad.length} over-broad`,
   ];
   if (r.missing.length) lines.push('', 'missing:');
   for (const m of r.missing) {
-    lines.push(`  ${m.action} on ${m.resources.join(', ')} (needed by ${m.calls.join(', ')}); add:`);
+    lines.push(
+      `  ${m.action} on ${m.resources.map(visible).join(', ')} (needed by ${m.calls.join(', ')}); add:`,
+    );
     for (const st of m.statements)
       lines.push(
         ...JSON.stringify(st, null, 2)
@@ -96,9 +108,9 @@ function formatText(r: DiffReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const c = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+const c = (s: string) => `\`${visible(s).replace(/`/g, "'")}\``;
 
-function formatMarkdown(r: DiffReport): string {
+export function formatDiffMarkdown(r: DiffReport): string {
   const out = [
     '## Policy compared with recorded calls',
     '',
@@ -124,7 +136,7 @@ function formatMarkdown(r: DiffReport): string {
   if (r.unused.length) {
     out.push('', '### Unused', '', '| Statement | Never used |', '| --- | --- |');
     for (const u of r.unused)
-      out.push(`| ${c(u.statement)} | ${u.entry ? c(u.entry) : 'the whole statement'} (${u.kind}) |`);
+      out.push(`| ${c(u.statement)} | ${u.entry ? `${c(u.entry)} (${u.kind})` : wholeStatement(u, c)} |`);
   }
   if (r.overBroad.length) {
     out.push('', '### Over-broad', '', '| Statement | Grants | Used for |', '| --- | --- | --- |');
@@ -170,8 +182,8 @@ export function diffCommand(argv: string[]): number {
     format === 'json'
       ? `${JSON.stringify(report, null, 2)}\n`
       : format === 'markdown'
-        ? formatMarkdown(report)
-        : formatText(report);
+        ? formatDiffMarkdown(report)
+        : formatDiffText(report);
   writeReport(text, values.output);
   const found = findingKinds(report);
   return [...failOn].some((k) => found.has(k)) ? 1 : 0;

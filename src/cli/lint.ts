@@ -12,7 +12,8 @@ to resources, NotAction/NotResource pitfalls, bad Sids and condition operators, 
 the managed policy limit. POLICY is policy JSON, a Terraform file or a CloudFormation template.
 
 Options:
-  -f, --format FORMAT      text (default) or json
+  -f, --report-format F    report format: text (default) or json (the policy's own format
+                           is read from the file; --format is the same option)
       --account-id ID      the account for \${AWS::AccountId} in templates
   -o, --output FILE        write the findings to FILE (default: stdout)
   -q, --quiet              nothing on stderr
@@ -31,7 +32,7 @@ export function lintCommand(argv: string[]): number {
   if (!policyPath || rest.length > 0) {
     throw new LeastprivError('usage', 'lint takes one policy: leastpriv lint POLICY');
   }
-  const format = parseReportFormat(values.format, ['text', 'json'] as const);
+  const format = parseReportFormat(values.format, ['text', 'json'] as const, 'lint');
   const policy = loadPolicy(policyPath, { accountId: parseAccountId(values['account-id']) });
   printNotes(policy, values.quiet);
   const findings = lintPolicy(policy.documents, policy.labels);

@@ -63,19 +63,27 @@ const COMMANDS: Record<string, Command> = {
 
 function help(): string {
   const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
-  const lines = Object.values(COMMANDS).map((c) => `  leastpriv ${c.usage.padEnd(width)}  ${c.summary}`);
+  const lines = [
+    ...Object.values(COMMANDS).map((c) => `  leastpriv ${c.usage.padEnd(width)}  ${c.summary}`),
+    `  leastpriv ${'--version'.padEnd(width)}  the version`,
+  ];
   return `leastpriv: least-privilege IAM policies from what your workload actually does.
 
 Usage:
 ${lines.join('\n')}
 
-'leastpriv COMMAND --help' shows a command's options.
+'leastpriv COMMAND --help' (or 'leastpriv help COMMAND') shows a command's options.
 Example: leastpriv run -o policy.json --calls calls.ndjson -- terraform apply
 `;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest[0] !== undefined) {
+    const command = COMMANDS[rest[0]];
+    if (!command) throw new LeastprivError('usage', `unknown command '${rest[0]}'; see 'leastpriv --help'`);
+    return command.run(['--help']);
+  }
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;

@@ -1,38 +1,45 @@
-import { clientEnv, writeTrustFiles } from '../capture/proxy/client-env.js';
-import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
-import { startCapture } from './capture.js';
+import { shellAssignments, shellQuote, writeTrustFiles } from '../capture/proxy/client-env.js';
+import { LeastprivError } from '../errors.js';
+import { writeFileAtomic } from '../output/write.js';
+import { FAILS_ONLY_OPTION, OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
+import { type Stopping, startCapture, stopCapture } from './capture.js';
 import { LivePolicy } from './live.js';
-import { writeOutputs } from './outputs.js';
+import { checkWritable, summaryFor, writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const PROXY_HELP = `Usage: leastpriv proxy [--host 127.0.0.1] [--port 10080] [options]
 
 Runs leastpriv's proxy until stopped. Paste the printed export line into the terminal that
-runs your workload; its AWS API calls pass through the proxy and the policy grows as they do.
+runs your workload (or '. FILE' with --env FILE); its AWS API calls pass through the proxy
+and the policy grows as they do. NODE_OPTIONS and JAVA_TOOL_OPTIONS keep that terminal's own
+options: leastpriv's are appended.
 
   SIGHUP           write the policy and calls log now, keep serving
-  SIGINT/SIGTERM   write them and exit
+  SIGINT/SIGTERM   write them and exit (waits 2 s for calls in flight; a second Ctrl-C stops
+                   waiting and records them without a response; a third quits at once,
+                   without writing)
 
 Options:
       --host HOST          address to listen on (default 127.0.0.1)
       --port PORT          port to listen on (default 10080; 0 picks a free one)
+      --env FILE           write the workload's environment to FILE, for '. FILE'
+      --print-env          print the workload's environment on stdout, for eval
   -o, --output FILE        write the policy to FILE (default: stdout, at exit)
-  -f, --format FORMAT      json (default), terraform, cloudformation or markdown
+  -f, --format FORMAT      policy format: json (default), terraform, cloudformation or markdown
       --calls FILE         write the calls log (NDJSON) to FILE
+      --force              replace an existing -o/--calls file even when no call was seen
       --upstream TARGET    aws (default), stub, or the URL of an AWS-compatible endpoint
       --upstream-ca FILE   also trust this CA for an https --upstream
       --account-id ID      the account the calls act in
       --wildcard-resources use "*" for every resource
+      --compact            more than 10 resources of one kind under one parent become one
+                           wildcard (parent/*), each listed in the summary
+      --fails-only         only the permissions of the calls that were denied
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
       --explain            at exit, the calls behind each statement
   -q, --quiet              no live policy, no summary
   -h, --help               this help
 `;
-
-/** Shell-quotes a value for a POSIX `export` line. */
-function shq(v: string): string {
-  return /^[A-Za-z0-9_./:,@%+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
-}
 
 export async function proxyCommand(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -40,8 +47,12 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     {
       ...OUTPUT_OPTIONS,
       ...PROXY_OPTIONS,
+      ...FAILS_ONLY_OPTION,
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '10080' },
+      env: { type: 'string' },
+      'print-env': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
     },
     'proxy',
   );
@@ -55,30 +66,48 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       `leastpriv: listening on ${values.host}, not loopback: anyone who can reach this address can send calls through the proxy with your workload's view of AWS\n`,
     );
   }
+  checkWritable(values.output, 'the policy (-o)', 'the proxy was not started');
+  checkWritable(values.calls, 'the calls log (--calls)', 'the proxy was not started');
+  checkWritable(values.env, 'the environment (--env)', 'the proxy was not started');
+  let live: LivePolicy | null = null;
   const log = (line: string) => {
-    if (!values.quiet) process.stderr.write(`leastpriv: ${line}\n`);
+    if (values.quiet) return;
+    if (live) live.log(`leastpriv: ${line}`);
+    else process.stderr.write(`leastpriv: ${line}\n`);
   };
   const capture = await startCapture(values, { host: values.host, port }, { log });
   const trust = writeTrustFiles(capture.home, capture.ca.certPem, process.env);
-  const env = clientEnv(process.env, {
+  const assignments = shellAssignments(process.env, {
     proxyUrl: capture.proxy.url,
     directHost: capture.proxy.host,
     directPort: capture.proxy.directPort,
     trust,
   });
-  const exports = Object.entries(env)
-    .filter(([k, v]) => v !== undefined && process.env[k] !== v)
-    .map(([k, v]) => `${k}=${shq(v as string)}`);
+  const envText = assignments.map((a) => `export ${a}\n`).join('');
+  if (values.env) {
+    const failure = writeEnvFile(values.env, envText);
+    if (failure) {
+      await capture.proxy.close(0);
+      throw new LeastprivError('io', `cannot write the environment to ${values.env}: ${failure}`);
+    }
+  }
+  if (values['print-env']) process.stdout.write(envText);
+  const how = values.env
+    ? ` . ${shellQuote(values.env)}`
+    : values['print-env']
+      ? ' the lines printed on stdout (eval or . them)'
+      : `\n\n  export ${assignments.join(' ')}\n`;
   process.stderr.write(
     `leastpriv proxy listening on ${capture.proxy.url}, sending calls to ${capture.upstreamLabel}\n` +
-      `In the terminal that runs your workload:\n\n  export ${exports.join(' ')}\n\n`,
+      `In the terminal that runs your workload:${how}\n`,
   );
 
-  const live = values.quiet || !process.stderr.isTTY ? null : new LivePolicy(capture.session, process.stderr);
+  live = values.quiet || !process.stderr.isTTY ? null : new LivePolicy(capture.session, process.stderr);
   live?.start();
 
+  const outputOptions = { keepOnEmpty: true, fallbackHome: capture.home, log };
   return await new Promise<number>((resolve) => {
-    const write = () => writeOutputs(capture, values);
+    const write = () => writeOutputs(capture, values, outputOptions);
     process.on('SIGHUP', () => {
       try {
         const w = write();
@@ -87,13 +116,16 @@ export async function proxyCommand(argv: string[]): Promise<number> {
         log((err as Error).message);
       }
     });
+    let signals = 0;
+    let stopping: Stopping | null = null;
     const finish = async () => {
       live?.stop();
-      await capture.proxy.close();
+      stopping = stopCapture(capture);
+      await stopping.done;
       let code = 0;
       try {
         const w = write();
-        if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), w));
+        if (!values.quiet) process.stderr.write(formatSummary(summaryFor(capture.session, w), w));
         if (values.explain) process.stderr.write(formatExplain(capture.session));
       } catch (err) {
         process.stderr.write(`leastpriv: ${(err as Error).message}\n`);
@@ -101,7 +133,37 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       }
       resolve(code);
     };
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
+    // First signal: stop, waiting a little for calls in flight. Second: stop waiting, still
+    // write. Third: quit at once, saying what is lost.
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        void finish();
+      } else if (signals === 2) {
+        const n = capture.proxy.inflight();
+        process.stderr.write(
+          `leastpriv: not waiting for ${n} call${n === 1 ? '' : 's'} in flight (recorded without a response); Ctrl-C again quits without writing\n`,
+        );
+        stopping?.now();
+      } else {
+        const n = capture.session.callCount;
+        process.stderr.write(
+          `leastpriv: quit without writing: the policy and calls log of ${n} call${n === 1 ? '' : 's'} are lost\n`,
+        );
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
+}
+
+/** Writes the environment file (0600: it names local paths only, but is the user's). Null when written. */
+function writeEnvFile(path: string, text: string): string | null {
+  try {
+    const result: unknown = writeFileAtomic(path, text);
+    return result === false || result instanceof Error ? String(result) : null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

@@ -1,12 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
-import { clientEnv, rejectionAdvice, type TrustFiles, writeTrustFiles } from '../capture/proxy/client-env.js';
+import {
+  clientEnv,
+  endpointOverrides,
+  overrideWarning,
+  rejectionAdvice,
+  shellQuote,
+  type TrustFiles,
+  writeTrustFiles,
+} from '../capture/proxy/client-env.js';
 import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
-import { OUTPUT_OPTIONS, PROXY_OPTIONS, parse } from './args.js';
-import { type Capture, startCapture } from './capture.js';
+import { FAILS_ONLY_OPTION, OUTPUT_OPTIONS, PROXY_OPTIONS, parse, valueOptions } from './args.js';
+import { type Capture, startCapture, stopCapture } from './capture.js';
 import { runChild, stopChild } from './child.js';
 import { runWithCsm } from './csm.js';
-import { writeOutputs } from './outputs.js';
+import { checkWritable, summaryFor, type Written, writeOutputs } from './outputs.js';
 import { formatExplain, formatSummary } from './summary.js';
 
 export const RUN_HELP = `Usage: leastpriv run [options] -- COMMAND [ARGS...]
@@ -16,15 +24,23 @@ the least-privilege policy those calls needed. The command runs exactly as it wo
 leastpriv: its input, output and exit code are its own.
 
 Options:
-  -o, --output FILE        write the policy to FILE (default: stdout)
-  -f, --format FORMAT      json (default), terraform, cloudformation or markdown
+  -o, --output FILE        write the policy to FILE (default: stdout); checked before the
+                           command starts; if it cannot be written after the command, the
+                           policy goes to $LEASTPRIV_HOME/unsaved and the path is printed
+  -f, --format FORMAT      policy format: json (default), terraform, cloudformation or markdown
       --calls FILE         write the calls log (NDJSON, one line per call) to FILE
+      --force              replace an existing -o/--calls file even when no call was seen
+                           (else it is kept as it was)
       --upstream TARGET    where intercepted calls go: aws (default), stub (answer locally,
                            no account needed), or the URL of an AWS-compatible endpoint
                            such as moto or LocalStack (http://127.0.0.1:5000)
       --upstream-ca FILE   also trust this CA for an https --upstream
       --account-id ID      the account the calls act in (else learned from the calls)
       --wildcard-resources use "*" for every resource
+      --compact            more than 10 resources of one kind under one parent become one
+                           wildcard (parent/*), each listed in the summary
+      --fails-only         only the permissions of the calls that were denied (fix the
+                           AccessDenied errors of one run, then run again)
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
       --on-tls-reject MODE stop (default): stop the command when a client rejects
                            leastpriv's certificate; warn: report it and go on
@@ -35,35 +51,54 @@ Options:
   -q, --quiet              no summary on stderr
   -h, --help               this help
 
-Exit status: the command's own; 2 for bad options; 3 when leastpriv stopped the command
-because a client rejected its certificate.
+Put -- before the command, so that its options are not taken for leastpriv's. An endpoint
+override (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, --endpoint-url) sends the command's
+calls around the proxy: give the endpoint to leastpriv as --upstream URL instead.
+
+Exit status: the command's own (also when the outputs could not be written where asked);
+2 for bad options; 3 when leastpriv stopped the command because a client rejected its
+certificate.
 `;
 
 /** Exit status when the command was stopped because a client rejected the certificate. */
 const EXIT_TLS_REJECTED = 3;
 
-export async function runCommand(argv: string[]): Promise<number> {
+const RUN_OPTIONS = {
+  ...OUTPUT_OPTIONS,
+  ...PROXY_OPTIONS,
+  ...FAILS_ONLY_OPTION,
+  force: { type: 'boolean', default: false },
+  'on-tls-reject': { type: 'string', default: 'stop' },
+  csm: { type: 'boolean', default: false },
+} as const;
+
+/** leastpriv's options and the command: split at `--`, which is required after options. */
+function splitCommand(argv: string[]): { optionArgs: string[]; command: string[] } {
   const sep = argv.indexOf('--');
-  let optionArgs: string[];
-  let command: string[];
-  if (sep !== -1) {
-    optionArgs = argv.slice(0, sep);
-    command = argv.slice(sep + 1);
-  } else {
-    const first = argv.findIndex((a) => !a.startsWith('-'));
-    optionArgs = first === -1 ? argv : argv.slice(0, first);
-    command = first === -1 ? [] : argv.slice(first);
+  if (sep !== -1) return { optionArgs: argv.slice(0, sep), command: argv.slice(sep + 1) };
+  // No `--`: the options end at the first word that is neither an option nor its value.
+  const takesValue = valueOptions(RUN_OPTIONS);
+  let i = 0;
+  while (i < argv.length && (argv[i] as string).startsWith('-')) {
+    if (takesValue.has(argv[i] as string)) i++;
+    i++;
   }
-  const { values, positionals } = parse(
-    optionArgs,
-    {
-      ...OUTPUT_OPTIONS,
-      ...PROXY_OPTIONS,
-      'on-tls-reject': { type: 'string', default: 'stop' },
-      csm: { type: 'boolean', default: false },
-    },
-    'run',
-  );
+  const optionArgs = argv.slice(0, i);
+  const command = argv.slice(i);
+  if (optionArgs.length > 0 && command.length > 0 && !optionArgs.some((a) => a === '-h' || a === '--help')) {
+    const line = ['leastpriv', 'run', ...optionArgs, '--', ...command].map(shellQuote).join(' ');
+    throw new LeastprivError(
+      'usage',
+      `put -- before the command, so that its options are not taken for leastpriv's: ${line}`,
+    );
+  }
+  return { optionArgs, command };
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const split = splitCommand(argv);
+  let command = split.command;
+  const { values, positionals } = parse(split.optionArgs, RUN_OPTIONS, 'run');
   if (values.help) {
     process.stdout.write(RUN_HELP);
     return 0;
@@ -72,6 +107,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const [file, ...args] = command;
   if (file === undefined)
     throw new LeastprivError('usage', 'no command to run: leastpriv run [options] -- COMMAND [ARGS...]');
+  // Before a command that may run for twenty minutes: can its results be written?
+  checkWritable(values.output, 'the policy (-o)');
+  checkWritable(values.calls, 'the calls log (--calls)');
   if (values.csm) return runWithCsm(values, file, args);
   const onReject = values['on-tls-reject'];
   if (onReject !== 'stop' && onReject !== 'warn') {
@@ -107,14 +145,37 @@ export async function runCommand(argv: string[]): Promise<number> {
     trust,
   });
 
+  const overrides = endpointOverrides(process.env, args);
+  for (const o of overrides) process.stderr.write(`leastpriv: ${overrideWarning(o)}\n`);
+
   const started = runChild(file, args, env);
   child = started.child;
   const status = await started.status;
 
-  await capture.proxy.close();
-  const written = writeOutputs(capture, values);
+  // A signal while the proxy waits for calls in flight: stop waiting, write what was seen.
+  const stopping = stopCapture(capture);
+  const hurry = () => stopping.now();
+  process.on('SIGINT', hurry);
+  process.on('SIGTERM', hurry);
+  await stopping.done;
+  let written: Written | null = null;
+  try {
+    written = writeOutputs(capture, values, { keepOnEmpty: true, fallbackHome: capture.home });
+  } catch (err) {
+    // The command's own exit status still stands: the outputs are leastpriv's problem.
+    process.stderr.write(`leastpriv: ${(err as Error).message}\n`);
+  }
+  process.off('SIGINT', hurry);
+  process.off('SIGTERM', hurry);
   started.release();
-  if (!values.quiet) process.stderr.write(formatSummary(capture.session.summary(), written));
+  if (!values.quiet && written)
+    process.stderr.write(formatSummary(summaryFor(capture.session, written), written));
+  const first = overrides[0];
+  if (!values.quiet && first && capture.session.callCount === 0) {
+    process.stderr.write(
+      `leastpriv: no call reached the proxy: the command's AWS calls went to ${first.url} (${first.source}); run again without it and with --upstream ${first.url}\n`,
+    );
+  }
   if (values.explain) process.stderr.write(formatExplain(capture.session));
   return rejected && onReject === 'stop' ? EXIT_TLS_REJECTED : status;
 }

@@ -1,5 +1,6 @@
 import type { Session, SessionSummary } from '../index.js';
 import { UNRESOLVED_REASONS } from '../model/index.js';
+import { callNeeds, readableNote } from '../output/markdown.js';
 
 /** The few lines printed to stderr after a capture: what was seen, what was not understood, what was denied. */
 export function formatSummary(s: SessionSummary, written: { policy: string; calls: string | null }): string {
@@ -20,7 +21,7 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
   }
   if (s.failed > 0) lines.push(`  ${plural(s.failed, 'other call')} answered with an error`);
   if (s.permissionless.length > 0) lines.push(`  no permission needed: ${s.permissionless.join(', ')}`);
-  for (const w of s.warnings) lines.push(`  note: ${w}`);
+  for (const w of s.warnings) lines.push(`  note: ${readableNote(w)}`);
   const where = written.policy === 'stdout' ? 'stdout' : written.policy;
   lines.push(
     `  policy: ${plural(s.actions, 'action')} in ${plural(s.statements, 'statement')} → ${where}${
@@ -37,13 +38,23 @@ function plural(n: number, word: string): string {
 /** `--explain`: which calls produced each statement. */
 export function formatExplain(session: Session): string {
   const lines: string[] = [];
-  for (const [sid, ids] of session.policy().explain) {
+  const built = session.policy();
+  const actionsOf = new Map<string, string[]>();
+  for (const doc of built.documents) {
+    for (const st of doc.Statement) {
+      if (st.Sid) actionsOf.set(st.Sid, st.Action === undefined ? [] : [st.Action].flat());
+    }
+  }
+  for (const [sid, ids] of built.explain) {
     const counts = new Map<string, number>();
     for (const id of ids) {
       const r = session.call(id);
       if (!r) continue;
-      const where = r.host ? ` ${r.method} ${r.host}${r.path}` : ` (${r.source}, ${r.region ?? 'no region'})`;
-      const name = `${r.service}:${r.operation}${where}`;
+      const where = r.host
+        ? ` (${r.method} ${r.host}${r.path})`
+        : ` (${r.source}, ${r.region ?? 'no region'})`;
+      const { operation, actions } = callNeeds(r, actionsOf.get(sid) ?? []);
+      const name = `${operation}${actions.length ? ` → ${actions.join(', ')}` : ''}${where}`;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     lines.push(`${sid}: ${plural(ids.length, 'call')}`);

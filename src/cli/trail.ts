@@ -4,13 +4,14 @@ import { NO_FILTERS, parseWhen, type TrailFilters } from '../capture/cloudtrail/
 import { expandLocal, parseS3Url, type TrailInput } from '../capture/cloudtrail/inputs.js';
 import { type Progress, runTrail, type TrailRun } from '../capture/cloudtrail/pool.js';
 import { principalFileName } from '../capture/cloudtrail/principal.js';
+import { MAX_DEPTH } from '../capture/cloudtrail/records.js';
 import { listS3 } from '../capture/cloudtrail/s3.js';
 import { LeastprivError } from '../errors.js';
-import { Session, type SessionSummary } from '../index.js';
+import { isDenied, Session, type SessionSummary } from '../index.js';
 import type { CallRecord } from '../model/index.js';
 import { callsToNdjson } from '../output/calls-log.js';
 import { type Format, parseFormat, renderPolicy } from '../output/policy.js';
-import { writeFileAtomic } from '../output/write.js';
+import { tryWriteFileAtomic } from '../output/write.js';
 import { OUTPUT_OPTIONS, parse, parseAccountId } from './args.js';
 import { formatSummary } from './summary.js';
 
@@ -28,7 +29,10 @@ Filters:
       --region REGION      only calls in this region; repeatable
       --since WHEN         from this time: a date (2026-11-01), a date-time, or 7d, 12h, 90d ago
       --until WHEN         up to this time (a bare date includes its whole day)
-      --exclude-errors     leave out calls answered with an error (denied calls included)
+      --exclude-errors     leave out calls answered with an error other than a denial
+      --include-denied     also grant calls that were denied (AccessDenied, UnauthorizedOperation...);
+                           by default they are left out of the policy and listed in the summary,
+                           as a denial can be someone probing for permissions
 
 Options:
   -o, --output FILE        write the policy of every call kept to FILE (default: stdout)
@@ -42,8 +46,11 @@ Options:
   -q, --quiet              no progress and no summary on stderr
   -h, --help               this help
 
-A corrupt .gz or a JSON file that is not CloudTrail is reported and skipped; the run goes on.
-Exit status: 0 on success, 2 for bad options or when no input could be read.
+A corrupt .gz, a JSON file that is not CloudTrail, a symbolic link to nothing or in a loop, a
+folder that cannot be read and a FIFO are reported with the reason and skipped; so is a record
+nested too deep. The run goes on.
+Exit status: 0 on success, 2 for bad options, when no input could be read, or when an output
+could not be written (each one named; a file that was there before is kept as it was).
 `;
 
 const TRAIL_OPTIONS = {
@@ -54,6 +61,7 @@ const TRAIL_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   'exclude-errors': { type: 'boolean', default: false },
+  'include-denied': { type: 'boolean', default: false },
   'per-principal': { type: 'string' },
   jobs: { type: 'string' },
 } as const;
@@ -86,27 +94,92 @@ export async function trailCommand(argv: string[]): Promise<number> {
   });
   bar?.done();
   const seconds = (Date.now() - started) / 1000;
+  // Paths skipped before reading (links to nothing, loops, unreadable folders, FIFOs) count
+  // as files skipped, each listed with its reason.
+  if (inputs.skipped.length > 0) {
+    run.skipped.push(...inputs.skipped);
+    run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    run.stats.files += inputs.skipped.length;
+    run.stats.skippedFiles += inputs.skipped.length;
+  }
+
+  // Calls answered with an error: denied ones are left out of the policy (and listed) unless
+  // --include-denied; with --exclude-errors, the others are left out (and counted).
+  const kept = run.tuples.filter((t) => {
+    if (!values['exclude-errors'] || t.error === null || isDenied(null, t.error)) return true;
+    run.stats.filtered.error += t.count;
+    run.stats.kept -= t.count;
+    return false;
+  });
+  run.tuples = kept;
+  const granted = values['include-denied'] ? kept : kept.filter((t) => !isDenied(null, t.error));
+  const denied = values['include-denied'] ? [] : kept.filter((t) => isDenied(null, t.error));
 
   const options = { accountId, wildcardResources: values['wildcard-resources'] };
   const all = new Session(options);
-  for (const t of run.tuples) addTuple(all, t);
+  for (const t of granted) addTuple(all, t);
+  const probes = new Session(options);
+  for (const t of denied) addTuple(probes, t);
+
+  // Every output is attempted: one that cannot be written does not cost the others.
+  const failed: string[] = [];
+  const write = (path: string, data: string | Iterable<string>): boolean => {
+    const outcome = tryWriteFileAtomic(path, data);
+    if (!outcome.ok) failed.push(outcome.message);
+    return outcome.ok;
+  };
   const written = { policy: 'stdout', calls: values.calls ?? null };
   const perPrincipal = values['per-principal'];
-  const principals = perPrincipal ? writePerPrincipal(run.tuples, perPrincipal, options, format) : [];
+  const principals = perPrincipal ? writePerPrincipal(granted, perPrincipal, options, format, write) : [];
   if (values.output && values.output !== '-') {
-    writeFileAtomic(values.output, renderPolicy(all.policy().documents, format));
-    written.policy = values.output;
+    const ok = write(values.output, renderPolicy(all.policy().documents, format));
+    written.policy = ok ? values.output : `not written (${values.output})`;
   } else if (!perPrincipal || values.output === '-')
     process.stdout.write(renderPolicy(all.policy().documents, format));
   else written.policy = `${principals.length} files in ${perPrincipal}`;
-  if (values.calls) writeFileAtomic(values.calls, callsToNdjson(callsLog(all, run.tuples)));
+  if (values.calls) {
+    const log = callsToNdjson(callsLog(kept, [all, granted], [probes, denied]));
+    if (!write(values.calls, log)) written.calls = `not written (${values.calls})`;
+  }
 
+  for (const message of failed) process.stderr.write(`leastpriv: ${message}\n`);
   if (!values.quiet) {
     process.stderr.write(formatTrail(run, inputs.ignored, seconds, principals));
-    process.stderr.write(formatSummary(trimDenied(all.summary()), written));
+    process.stderr.write(formatSummary(trimDenied(withDenied(all.summary(), probes.summary())), written));
   }
-  if (values.explain) process.stderr.write(explainTrail(all, run.tuples));
+  if (values.explain) process.stderr.write(explainTrail(all, granted));
+  if (failed.length > 0) return 2;
   return run.stats.files > 0 && run.stats.files === run.stats.skippedFiles ? 2 : 0;
+}
+
+/**
+ * The summary of the granted calls with the denied ones (a session of their own, so that
+ * they stay out of the policy) listed, and a note saying so.
+ */
+function withDenied(s: SessionSummary, d: SessionSummary): SessionSummary {
+  if (d.calls === 0) return s;
+  const services = new Map(s.services);
+  for (const [name, n] of d.services) services.set(name, (services.get(name) ?? 0) + n);
+  const unresolved = [...s.unresolved];
+  for (const u of d.unresolved) {
+    const same = unresolved.find((x) => x.reason === u.reason);
+    if (same) {
+      const examples = [...new Set([...same.examples, ...u.examples])].slice(0, 3);
+      unresolved[unresolved.indexOf(same)] = { ...same, count: same.count + u.count, examples };
+    } else unresolved.push(u);
+  }
+  const n = d.denied.length;
+  return {
+    ...s,
+    calls: s.calls + d.calls,
+    services: [...services].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    unresolved,
+    denied: [...s.denied, ...d.denied],
+    warnings: [
+      ...s.warnings,
+      `${n} denied call${n === 1 ? '' : 's'} left out of the policy (a denial can be a probe): --include-denied grants ${n === 1 ? 'it' : 'them'}`,
+    ],
+  };
 }
 
 function parseFilters(
@@ -130,6 +203,7 @@ function parseFilters(
     if (!/^\d{12}$/.test(a))
       throw new LeastprivError('usage', `--account '${a}' is not a 12-digit AWS account id`);
   }
+  // --exclude-errors is applied to the distinct calls (trailCommand), where denials are told apart.
   const filters: TrailFilters = {
     ...NO_FILTERS,
     principals: values.principal ?? [],
@@ -137,7 +211,7 @@ function parseFilters(
     regions: values.region ?? [],
     since: when(values.since, 'since'),
     until: when(values.until, 'until'),
-    excludeErrors: values['exclude-errors'] ?? false,
+    excludeErrors: false,
   };
   if (filters.since !== null && filters.until !== null && filters.since > filters.until)
     throw new LeastprivError('usage', '--since is after --until: swap them');
@@ -163,12 +237,15 @@ async function expandInputs(args: string[], filters: TrailFilters) {
     if (listed.ignored) out.ignored.set('S3 objects that are not logs', listed.ignored);
   }
   if (inputs.length === 0) {
+    const first = out.skipped[0];
     throw new LeastprivError(
       'bad-input',
-      `no CloudTrail log files under ${args.join(', ')}: look for AWSLogs/<account>/CloudTrail/... folders or .json.gz files`,
+      first
+        ? `no CloudTrail log files under ${args.join(', ')}: ${first.path}: ${first.reason}${out.skipped.length > 1 ? ` (and ${out.skipped.length - 1} more skipped)` : ''}`
+        : `no CloudTrail log files under ${args.join(', ')}: look for AWSLogs/<account>/CloudTrail/... folders or .json.gz files`,
     );
   }
-  return { inputs, ignored: out.ignored };
+  return { inputs, ignored: out.ignored, skipped: out.skipped };
 }
 
 /** Adds one distinct call to a session: an operation, or a record of why it has none. */
@@ -196,13 +273,19 @@ function addTuple(session: Session, t: TrailTuple): void {
   });
 }
 
-/** The calls log: the session's records in tuple order, each with its principal and count. */
-function callsLog(session: Session, tuples: readonly TrailTuple[]): CallRecord[] {
-  return session.calls().map((r, i) => {
-    const t = tuples[i];
-    const extra = t ? { principal: t.principal, count: t.count, last: t.last } : {};
-    return { ...r, ...extra } as CallRecord;
-  });
+/**
+ * The calls log: every kept call in tuple order, each with its principal and count, read from
+ * the session it was added to (the granted calls' or the denied calls').
+ */
+function callsLog(order: readonly TrailTuple[], ...parts: [Session, readonly TrailTuple[]][]): CallRecord[] {
+  const byTuple = new Map<TrailTuple, CallRecord>();
+  for (const [session, tuples] of parts) {
+    session.calls().forEach((r, i) => {
+      const t = tuples[i];
+      if (t) byTuple.set(t, { ...r, principal: t.principal, count: t.count, last: t.last } as CallRecord);
+    });
+  }
+  return order.flatMap((t) => byTuple.get(t) ?? []);
 }
 
 function writePerPrincipal(
@@ -210,6 +293,7 @@ function writePerPrincipal(
   dir: string,
   options: { accountId: string | null; wildcardResources: boolean },
   format: Format,
+  write: (path: string, data: string) => boolean,
 ): { principal: string; file: string; calls: number; actions: number }[] {
   const byPrincipal = new Map<string, TrailTuple[]>();
   for (const t of tuples) {
@@ -226,10 +310,10 @@ function writePerPrincipal(
     for (let n = 2; used.has(name.toLowerCase()); n++) name = `${principalFileName(principal)}-${n}`;
     used.add(name.toLowerCase());
     const file = join(dir, `${name}.json`);
-    writeFileAtomic(file, renderPolicy(session.policy().documents, format));
+    const ok = write(file, renderPolicy(session.policy().documents, format));
     out.push({
       principal,
-      file,
+      file: ok ? file : `not written (${file})`,
       calls: list.reduce((n, t) => n + t.count, 0),
       actions: session.summary().actions,
     });
@@ -284,6 +368,10 @@ function formatTrail(
   if (s.malformed)
     lines.push(
       `  ${fmt(s.malformed)} record${s.malformed === 1 ? ' has' : 's have'} request parameters or resources that are not JSON: not counted`,
+    );
+  if (s.tooDeep)
+    lines.push(
+      `  ${fmt(s.tooDeep)} record${s.tooDeep === 1 ? ' nests' : 's nest'} deeper than ${MAX_DEPTH} levels (request parameters or resources): not counted`,
     );
   for (const [why, n] of ignored) lines.push(`  ignored ${fmt(n)} × ${why}`);
   for (const p of principals)

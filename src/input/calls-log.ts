@@ -4,6 +4,7 @@
  */
 import type { CallRecord, ConditionBlock, LoggedRequirement } from '../model/index.js';
 import { UNRESOLVED_REASONS } from '../model/index.js';
+import { setOwn } from './policy-json.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -13,6 +14,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStrOrNull = (v: unknown) => v === null || typeof v === 'string';
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
+const isActions = (v: unknown): v is string[] => isStrings(v) && v.every((a) => ACTION.test(a));
+/** An HTTP status code, as the proxy and SDK monitoring record it. */
+const isStatus = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599;
 
 function conditionsProblem(v: unknown): string | null {
   if (!isObj(v)) return 'conditions must be an object';
@@ -27,7 +32,7 @@ function conditionsProblem(v: unknown): string | null {
 
 function requirementProblem(v: unknown, i: number): string | null {
   if (!isObj(v)) return `requirements[${i}] must be an object`;
-  if (typeof v.action !== 'string' || !/^[a-z0-9-]+:[A-Za-z0-9*?]+$/.test(v.action)) {
+  if (typeof v.action !== 'string' || !ACTION.test(v.action)) {
     return `requirements[${i}].action must be an IAM action like s3:GetObject`;
   }
   if (!isStrings(v.resources)) return `requirements[${i}].resources must be a list of strings`;
@@ -52,12 +57,17 @@ export function recordProblem(v: unknown): string | null {
   for (const f of ['service', 'operation', 'region', 'account', 'error'] as const) {
     if (!isStrOrNull(v[f])) return `${f} must be a string or null`;
   }
-  if (v.status !== null && typeof v.status !== 'number') return 'status must be a number or null';
-  for (const f of ['actions', 'resources'] as const) {
-    if (v[f] !== null && !isStrings(v[f])) return `${f} must be a list of strings or null`;
-  }
-  if (v.unresolved !== null && !(typeof v.unresolved === 'string' && v.unresolved in UNRESOLVED_REASONS)) {
+  if (v.status !== null && !isStatus(v.status))
+    return 'status must be an HTTP status code (100 to 599) or null';
+  if (v.actions !== null && !isActions(v.actions))
+    return 'actions must be a list of IAM actions like s3:GetObject, or null';
+  if (v.resources !== null && !isStrings(v.resources)) return 'resources must be a list of strings or null';
+  const reason = v.unresolved;
+  if (reason !== null && !(typeof reason === 'string' && Object.hasOwn(UNRESOLVED_REASONS, reason))) {
     return `unresolved must be null or one of ${Object.keys(UNRESOLVED_REASONS).join(', ')}`;
+  }
+  for (const f of ['host', 'method', 'path'] as const) {
+    if (v[f] !== undefined && typeof v[f] !== 'string') return `${f} must be a string when present`;
   }
   if (v.requirements !== undefined) {
     if (!Array.isArray(v.requirements)) return 'requirements must be a list';
@@ -89,9 +99,52 @@ export function parseCallsLog(text: string, name: string): Parsed<CallRecord[]> 
         error: `${name}:${i + 1}: ${problem}; is this a calls log written by 'leastpriv --calls'?`,
       };
     }
-    records.push(value as CallRecord);
+    records.push(contractFields(value as CallRecord));
   }
   return { ok: true, value: records };
+}
+
+/**
+ * A checked record rebuilt from the fields leastpriv reads: anything else a hand-made line
+ * carries (an unknown field nested thousands of levels deep, say) stays behind, and condition
+ * keys such as `__proto__` stay own keys.
+ */
+function contractFields(r: CallRecord): CallRecord {
+  const out: CallRecord = {
+    time: r.time,
+    source: r.source,
+    provider: r.provider,
+    service: r.service,
+    operation: r.operation,
+    region: r.region,
+    account: r.account,
+    status: r.status,
+    error: r.error,
+    actions: r.actions && [...r.actions],
+    resources: r.resources && [...r.resources],
+    unresolved: r.unresolved,
+  };
+  if (r.host !== undefined) out.host = r.host;
+  if (r.method !== undefined) out.method = r.method;
+  if (r.path !== undefined) out.path = r.path;
+  if (r.requirements !== undefined) out.requirements = r.requirements.map(requirementFields);
+  return out;
+}
+
+function requirementFields(r: LoggedRequirement): LoggedRequirement {
+  const out: LoggedRequirement = { action: r.action, resources: [...r.resources] };
+  if (r.conditions !== undefined) {
+    const block: ConditionBlock = {};
+    for (const [op, keys] of Object.entries(r.conditions)) {
+      const inner: Record<string, string[]> = {};
+      for (const [k, values] of Object.entries(keys)) setOwn(inner, k, [...values]);
+      setOwn(block, op, inner);
+    }
+    out.conditions = block;
+  }
+  if (r.approximate !== undefined) out.approximate = r.approximate;
+  if (r.note !== undefined) out.note = r.note;
+  return out;
 }
 
 /** One permission a recorded call needed: the action on each resource, with its conditions. */

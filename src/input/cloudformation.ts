@@ -64,8 +64,14 @@ function customTags(): (ScalarTag | CollectionTag)[] {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** How deep a template's values may nest; deeper is refused instead of exhausting the stack. */
+const MAX_DEPTH = 64;
+
+class TooDeep extends Error {}
+
 class Resolver {
   readonly notes = new Set<string>();
+  private depth = 0;
   constructor(
     private readonly params: Map<string, unknown>,
     private readonly ctx: TemplateContext,
@@ -93,8 +99,18 @@ class Resolver {
     return `\${${text}}`;
   }
 
-  /** Intrinsic functions resolved as far as the template allows. */
+  /** Intrinsic functions resolved as far as the template allows. Throws TooDeep. */
   value(v: unknown, where: string): unknown {
+    if (typeof v !== 'object' || v === null) return v;
+    if (++this.depth > MAX_DEPTH) throw new TooDeep();
+    try {
+      return this.valueAt(v, where);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private valueAt(v: object, where: string): unknown {
     if (Array.isArray(v)) return v.map((x) => this.value(x, where));
     if (!isObj(v)) return v;
     const keys = Object.keys(v);
@@ -182,7 +198,17 @@ export function policiesFromTemplate(
     const raw = documentsOf(r.Type, r.Properties);
     for (let i = 0; i < raw.length; i++) {
       const label = raw.length > 1 ? `${id}.Policies[${i}]` : id;
-      const doc = policyDocument(resolver.value(raw[i], `${name} ${label}`), `${name} ${label}`);
+      let value: unknown;
+      try {
+        value = resolver.value(raw[i], `${name} ${label}`);
+      } catch (err) {
+        if (!(err instanceof TooDeep)) throw err;
+        return {
+          ok: false,
+          error: `${name} ${label}: nested deeper than ${MAX_DEPTH} levels; simplify the template`,
+        };
+      }
+      const doc = policyDocument(value, `${name} ${label}`);
       if (!doc.ok) return doc;
       out.documents.push(doc.value as PolicyDocument);
       out.labels.push(label);

@@ -30,17 +30,50 @@ export interface Body {
 
 export class HclError extends Error {}
 
+/**
+ * How deep blocks and expressions may nest. Terraform policies nest a handful of levels; a file
+ * that goes deeper is refused with its line instead of exhausting the stack.
+ */
+export const MAX_DEPTH = 64;
+
+/** What to do about nesting deeper than `MAX_DEPTH`. */
+export const TOO_DEEP = `nested deeper than ${MAX_DEPTH} levels; simplify the expression or write the policy as JSON`;
+
 const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 class Parser {
   private i = 0;
+  private depth = 0;
+  /** Offsets of the newlines, found once when a line number is first needed. */
+  private newlines: number[] | null = null;
   constructor(private readonly src: string) {}
 
+  /** The 1-based line of an offset: a binary search over the newlines, never a rescan. */
   private line(at = this.i): number {
-    let n = 1;
-    for (let k = 0; k < at; k++) if (this.src[k] === '\n') n++;
-    return n;
+    if (this.newlines === null) {
+      this.newlines = [];
+      for (let k = this.src.indexOf('\n'); k >= 0; k = this.src.indexOf('\n', k + 1)) this.newlines.push(k);
+    }
+    const nl = this.newlines;
+    let lo = 0;
+    let hi = nl.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((nl[mid] as number) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  }
+
+  /** Runs `parse` one nesting level deeper; past `MAX_DEPTH` the file is refused. */
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) this.fail(TOO_DEEP);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   fail(message: string): never {
@@ -104,7 +137,8 @@ class Parser {
         else labels.push(this.ident() ?? '');
       }
       this.expect('{');
-      body.blocks.push({ type: name, labels, body: this.body('}'), line: this.line(start) });
+      const line = this.line(start);
+      body.blocks.push({ type: name, labels, body: this.nested(() => this.body('}')), line });
     }
   }
 
@@ -199,6 +233,10 @@ class Parser {
   }
 
   expr(): Expr {
+    return this.nested(() => this.exprAt());
+  }
+
+  private exprAt(): Expr {
     const start = this.i;
     const heredoc = this.peek() === '<' && this.src[this.i + 1] === '<';
     const primary = this.primary();

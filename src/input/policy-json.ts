@@ -6,6 +6,15 @@
 import type { ConditionBlock, PolicyDocument, Statement } from '../model/index.js';
 import type { Parsed } from './calls-log.js';
 
+/** Sets an own property whatever the key (`__proto__` included), never the prototype. */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** An own property's value; never one inherited from Object.prototype. */
+export const ownValue = <T>(obj: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(obj, key) ? obj[key] : undefined;
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -29,9 +38,9 @@ function condition(v: unknown, where: string): Parsed<ConditionBlock> {
           error: `${where}: Condition.${op}.${key} must hold strings, numbers or booleans`,
         };
       }
-      inner[key] = list.map(String);
+      setOwn(inner, key, list.map(String));
     }
-    block[op] = inner;
+    setOwn(block, op, inner);
   }
   return { ok: true, value: block };
 }

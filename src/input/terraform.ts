@@ -6,8 +6,8 @@
  */
 import type { ConditionBlock, PolicyDocument, Statement } from '../model/index.js';
 import type { Parsed } from './calls-log.js';
-import { type Block, type Body, type Expr, HclError, parseHcl } from './hcl.js';
-import { policiesFromJson } from './policy-json.js';
+import { type Block, type Body, type Expr, HclError, MAX_DEPTH, parseHcl, TOO_DEEP } from './hcl.js';
+import { ownValue, policiesFromJson, setOwn } from './policy-json.js';
 
 export interface LoadedPolicies {
   documents: PolicyDocument[];
@@ -25,12 +25,38 @@ const IDENTITY_RESOURCES = new Set([
   'aws_iam_group_policy',
 ]);
 
+/** References followed deeper than `MAX_DEPTH` (`local.a = [local.b]`, `local.b = [local.c]`...). */
+class TooDeep extends Error {
+  constructor(readonly where: string) {
+    super(`${where}: ${TOO_DEEP}`);
+  }
+}
+
 class Scope {
   readonly notes = new Set<string>();
+  /** The references being expanded: one met again refers to itself. */
+  private readonly expanding = new Set<string>();
+  private depth = 0;
   constructor(
     readonly vars: Map<string, Expr>,
     readonly locals: Map<string, Expr>,
   ) {}
+
+  /** Expands a reference's value one level deeper, or says it refers to itself. */
+  private expand<T>(ref: string, where: string, value: () => T, cycle: T): T {
+    if (this.expanding.has(ref)) {
+      this.notes.add(`${where}: ${ref} refers to itself; it matches nothing`);
+      return cycle;
+    }
+    if (++this.depth > MAX_DEPTH) throw new TooDeep(where);
+    this.expanding.add(ref);
+    try {
+      return value();
+    } finally {
+      this.expanding.delete(ref);
+      this.depth--;
+    }
+  }
 
   /** A string with known references substituted; unknown ones stay as `${ref}`. */
   text(e: Expr, where: string): string | null {
@@ -38,7 +64,7 @@ class Scope {
       return e.parts
         .map((p) => {
           if (typeof p === 'string') return p;
-          const known = this.lookup(p.interp);
+          const known = this.lookup(p.interp, where);
           if (known !== null) return known;
           this.notes.add(`${where}: \${${p.interp}} is not known from the file; it matches nothing`);
           return `\${${p.interp}}`;
@@ -48,7 +74,7 @@ class Scope {
     if (e.kind === 'number') return String(e.value);
     if (e.kind === 'bool') return String(e.value);
     if (e.kind === 'ref') {
-      const known = this.lookup(e.text);
+      const known = this.lookup(e.text, where);
       if (known !== null) return known;
       this.notes.add(`${where}: ${e.text} is not known from the file; it matches nothing`);
       return `\${${e.text}}`;
@@ -56,12 +82,13 @@ class Scope {
     return null;
   }
 
-  private lookup(ref: string): string | null {
+  private lookup(ref: string, where: string): string | null {
     const m = /^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(ref.trim());
     if (!m) return null;
     const e = (m[1] === 'var' ? this.vars : this.locals).get(m[2] ?? '');
     if (!e || e.kind === 'ref') return null;
-    return this.text(e, ref);
+    const name = `${m[1]}.${m[2]}`;
+    return this.expand(name, where, () => this.text(e, where), `\${${name}}`);
   }
 
   /** A JSON value (for jsonencode), or undefined when the expression is not a value. */
@@ -87,7 +114,8 @@ class Scope {
         if (e.kind === 'ref') {
           const m = /^(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(e.text);
           const target = m ? (m[1] === 'var' ? this.vars : this.locals).get(m[2] ?? '') : undefined;
-          if (target && target.kind !== 'ref') return this.json(target, where);
+          if (target && target.kind !== 'ref')
+            return this.expand(e.text, where, () => this.json(target, where), `\${${e.text}}`);
         }
         return this.text(e, where);
       }
@@ -126,13 +154,12 @@ function documentFromData(block: Block, scope: Scope, where: string): PolicyDocu
       const test = scope.text(c.body.attributes.get('test') ?? { kind: 'null' }, where);
       const variable = scope.text(c.body.attributes.get('variable') ?? { kind: 'null' }, where);
       if (!test || !variable) continue;
+      // the file names the keys: `__proto__` or `constructor` is an operator like any other
       const block: ConditionBlock = st.Condition ?? {};
-      block[test] ??= {};
-      const prev = (block[test] as Record<string, string[]>)[variable] ?? [];
-      (block[test] as Record<string, string[]>)[variable] = [
-        ...prev,
-        ...scope.strings(c.body.attributes.get('values'), where),
-      ];
+      const keys = ownValue(block, test) ?? {};
+      setOwn(block, test, keys);
+      const values = scope.strings(c.body.attributes.get('values'), where);
+      setOwn(keys, variable, [...(ownValue(keys, variable) ?? []), ...values]);
       st.Condition = block;
     }
     statements.push(st);
@@ -181,6 +208,15 @@ export function policiesFromTerraform(text: string, name: string): Parsed<Loaded
   collect(body, vars, 'variable');
   collect(body, locals, 'locals');
   const scope = new Scope(vars, locals);
+  try {
+    return readPolicies(body, scope, name);
+  } catch (err) {
+    if (err instanceof TooDeep) return { ok: false, error: err.message };
+    throw err;
+  }
+}
+
+function readPolicies(body: Body, scope: Scope, name: string): Parsed<LoadedPolicies> {
   const out: LoadedPolicies = { documents: [], labels: [], notes: [] };
   for (const b of body.blocks) {
     const label = `${b.type === 'data' ? 'data.' : ''}${b.labels.join('.')}`;

@@ -8,6 +8,7 @@ export const UNRESOLVED_REASONS = {
   'unparseable-body': 'the request body could not be parsed',
   'no-mapping': 'the operation has no known IAM action',
   'no-response': 'the request got no response',
+  'internal-error': 'leastpriv failed on this request (a bug: please report it with the summary line)',
 } as const;
 
 export type UnresolvedReason = keyof typeof UNRESOLVED_REASONS;

@@ -54,18 +54,51 @@ function conditionLines(st: Statement): string[] {
   return out;
 }
 
-/** `service:Operation` of each call, counted, most frequent first. */
-function callLines(ids: readonly number[], report: PolicyReport): string[] {
+/**
+ * What a call needed of a statement: its operation (an API name, not an IAM action) and the
+ * statement's actions it needed (`HeadBucket` and `s3:ListBucket`). A call whose record names
+ * none of them keeps its service (`HeadBucket (s3)`).
+ */
+export function callNeeds(
+  record: CallRecord,
+  statementActions: readonly string[],
+): { operation: string; actions: string[] } {
+  const wanted = new Set(statementActions.map((a) => a.toLowerCase()));
+  const actions = [...new Set((record.actions ?? []).filter((a) => wanted.has(a.toLowerCase())))].sort();
+  const operation = record.operation ?? '?';
+  return { operation: actions.length ? operation : `${operation} (${record.service ?? '?'})`, actions };
+}
+
+/** The reason of a requirement (`s3:HeadBucket` or `s3:HeadBucket (why)`) at a note's start. */
+const WHY = /^([a-z0-9][a-z0-9.-]*):([A-Za-z0-9]+)((?: \([^()]*\))?): /;
+
+/**
+ * A note as a reader wants it: the reason a requirement carries (`service:Operation`, which reads
+ * like an IAM action) becomes the operation, then what it needed (`HeadBucket → s3:ListBucket on
+ * bucket: ...`). Other notes are unchanged.
+ */
+export function readableNote(note: string): string {
+  const m = WHY.exec(note);
+  if (!m) return note;
+  const rest = note.slice(m[0].length);
+  const what = `${m[2]}${m[3]}`;
+  return /^[a-z0-9-]+:[A-Za-z0-9*]+(?=[\s,;]|$)/.test(rest) ? `${what} → ${rest}` : `${what}: ${rest}`;
+}
+
+/** Each call as its operation and the actions it needed, counted, most frequent first. */
+function callLines(ids: readonly number[], report: PolicyReport, st: Statement): string[] {
   const counts = new Map<string, number>();
+  const statementActions = asList(st.Action);
   for (const id of ids) {
     const r = report.call(id);
     if (!r) continue;
-    const name = `${r.service ?? '?'}:${r.operation ?? '?'}`;
+    const { operation, actions } = callNeeds(r, statementActions);
+    const name = actions.length ? `${code(operation)} → ${actions.map(code).join(' and ')}` : code(operation);
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return [...counts]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([name, n]) => `${code(name)}${n > 1 ? ` ×${n}` : ''}`);
+    .map(([name, n]) => `${name}${n > 1 ? ` ×${n}` : ''}`);
 }
 
 function statementSection(st: Statement, report: PolicyReport | undefined): string[] {
@@ -76,7 +109,7 @@ function statementSection(st: Statement, report: PolicyReport | undefined): stri
   if (conditions.length) lines.push(`- **Only when:** ${conditions.join('; and ')}`);
   if (report && st.Sid) {
     const ids = report.explain.get(st.Sid) ?? [];
-    const calls = callLines(ids, report);
+    const calls = callLines(ids, report, st);
     lines.push(
       `- **Needed by:** ${calls.length ? `${ids.length} call${ids.length === 1 ? '' : 's'}: ${calls.join(', ')}` : 'no recorded call'}`,
     );
@@ -95,7 +128,7 @@ export function renderMarkdown(documents: readonly PolicyDocument[], report?: Po
       '. Written by leastpriv from the recorded calls.',
   ];
   if (report?.warnings?.length) {
-    out.push('', '> [!NOTE]', ...report.warnings.map((w) => `> - ${w}`));
+    out.push('', '> [!NOTE]', ...report.warnings.map((w) => `> - ${readableNote(w)}`));
   }
   for (const st of statements) out.push('', ...statementSection(st, report));
   documents.forEach((doc, i) => {

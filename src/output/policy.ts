@@ -15,8 +15,9 @@ export function parseFormat(value: string): Format {
 }
 
 /**
- * Renders the policy documents. JSON: one document, or an array for a split policy. Markdown
- * names the calls behind each statement when given the report.
+ * Renders the policy documents as one text. JSON: the documents one after another (a split
+ * policy written to a file is one file per document: `renderPolicyFiles`). Markdown names the
+ * calls behind each statement when given the report.
  */
 export function renderPolicy(
   documents: readonly PolicyDocument[],
@@ -30,9 +31,33 @@ export function renderPolicy(
       return renderCloudFormation(documents);
     case 'markdown':
       return renderMarkdown(documents, report);
-    default: {
-      const value = documents.length === 1 ? documents[0] : documents;
-      return `${JSON.stringify(value, null, 2)}\n`;
-    }
+    default:
+      // One document after another: each is a policy `aws iam create-policy` takes as it is.
+      return documents.map((d) => `${JSON.stringify(d, null, 2)}\n`).join('\n');
   }
+}
+
+/** `policy.json` → `policy.2.json` for the second document (`policy` → `policy.2`). */
+export function numberedPath(path: string, index: number): string {
+  if (index === 0) return path;
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dot = path.lastIndexOf('.');
+  const n = index + 1;
+  return dot > slash + 1 ? `${path.slice(0, dot)}.${n}${path.slice(dot)}` : `${path}.${n}`;
+}
+
+/**
+ * The files a policy is written as: JSON, one file per document (`policy.json`,
+ * `policy.2.json`, ...), each a document IAM takes as it is; the other formats, one file that
+ * holds every document.
+ */
+export function renderPolicyFiles(
+  documents: readonly PolicyDocument[],
+  format: Format,
+  path: string,
+  report?: PolicyReport,
+): { path: string; text: string }[] {
+  if (format !== 'json' || documents.length <= 1)
+    return [{ path, text: renderPolicy(documents, format, report) }];
+  return documents.map((d, i) => ({ path: numberedPath(path, i), text: `${JSON.stringify(d, null, 2)}\n` }));
 }

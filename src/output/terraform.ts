@@ -96,6 +96,30 @@ export function renderTerraform(documents: readonly PolicyDocument[]): string {
     ].join('\n');
   });
   const names = documents.map((_, i) => `data.aws_iam_policy_document.${terraformName(i)}.json`);
-  const header = `# Written by leastpriv. Attach with: policy = ${names.join(', ')}`;
-  return `${header}\n${blocks.join('\n\n')}\n`;
+  if (documents.length === 1) {
+    const header = `# Written by leastpriv. Attach with: policy = ${names[0]}`;
+    return `${header}\n${blocks.join('\n\n')}\n`;
+  }
+  // Several documents: each under the managed-policy size limit, attached one managed policy each.
+  const header = [
+    `# Written by leastpriv. The policy is split into ${documents.length} documents, each within the`,
+    '# 6,144-character limit of a managed policy. Attach them all, for example to a role:',
+    '#',
+    '#   resource "aws_iam_policy" "leastpriv" {',
+    '#     count       = length(local.leastpriv_policies)',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform interpolation, written as is
+    '#     name_prefix = "leastpriv-${count.index + 1}-"',
+    '#     policy      = local.leastpriv_policies[count.index]',
+    '#   }',
+    '#',
+    '#   resource "aws_iam_role_policy_attachment" "leastpriv" {',
+    '#     count      = length(aws_iam_policy.leastpriv)',
+    '#     role       = aws_iam_role.example.name',
+    '#     policy_arn = aws_iam_policy.leastpriv[count.index].arn',
+    '#   }',
+  ].join('\n');
+  const locals = ['locals {', '  leastpriv_policies = [', ...names.map((n) => `    ${n},`), '  ]', '}'].join(
+    '\n',
+  );
+  return `${header}\n${blocks.join('\n\n')}\n\n${locals}\n`;
 }

@@ -2,7 +2,10 @@
 
 const SEPARATOR = /[/:]/;
 
-/** The ARN up to (and including) its last `/` or `:` separator past the ARN header. */
+/**
+ * The ARN up to (and including) its last `/` or `:` separator past the ARN header; the header
+ * itself for resources named right after the account (SQS queues, SNS topics).
+ */
 function parent(arn: string): string | null {
   if (!arn.startsWith('arn:')) return null;
   let colons = 0;
@@ -17,9 +20,10 @@ function parent(arn: string): string | null {
   for (let i = arn.length - 1; i > headerEnd; i--) {
     if (SEPARATOR.test(arn[i] ?? '')) return arn.slice(0, i + 1);
   }
-  return null;
+  return headerEnd + 1 < arn.length ? arn.slice(0, headerEnd + 1) : null;
 }
 
+/** The items' longest common prefix, never ending inside an escape (`${*}`, `${?}`, `${$}`). */
 function commonPrefix(items: string[]): string {
   let prefix = items[0] ?? '';
   for (const s of items) {
@@ -27,6 +31,9 @@ function commonPrefix(items: string[]): string {
     while (i < prefix.length && i < s.length && prefix[i] === s[i]) i++;
     prefix = prefix.slice(0, i);
   }
+  const open = prefix.lastIndexOf('${');
+  if (open >= 0 && prefix.indexOf('}', open) < 0) prefix = prefix.slice(0, open);
+  else if (prefix.endsWith('$')) prefix = prefix.slice(0, -1);
   return prefix;
 }
 
@@ -39,7 +46,8 @@ export function compactResources(resources: string[], threshold: number): string
   const groups = new Map<string, string[]>();
   const out = new Set<string>();
   for (const r of resources) {
-    const p = r.includes('*') ? null : parent(r);
+    // a wildcard stays as it is; an escaped `${*}` is a literal character
+    const p = r.replace(/\$\{[*?$]\}/g, '').includes('*') ? null : parent(r);
     if (!p) {
       out.add(r);
       continue;

@@ -50,6 +50,20 @@ interface Grant {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+const CONTROL = /\p{Cc}/gu;
+
+/**
+ * A resource as a policy can hold it. A control character (CR, LF... from an older calls log or
+ * another source) has no safe place in an IAM policy: each becomes `?`, one character, and the
+ * widening is reported.
+ */
+function policyResource(resource: string, why: string, warnings: Set<string>): string {
+  if (!/\p{Cc}/u.test(resource)) return resource;
+  const text = resource.replace(CONTROL, '?');
+  warnings.add(`${why}: ${text} has control characters an IAM policy cannot hold, each written as ?`);
+  return text;
+}
+
 /** action -> resource -> condition key -> { conditions, call ids } */
 type Observed = Map<
   string,
@@ -83,7 +97,9 @@ function observe(entries: PolicyEntry[], options: BuildPolicyOptions, warnings: 
         if (options.requestedRegions && req.region) conditions = withRegion(conditions, req.region);
         key = conditionKey(conditions);
       }
-      const resources = options.wildcardResources ? ['*'] : req.resources;
+      const resources = options.wildcardResources
+        ? ['*']
+        : req.resources.map((r) => policyResource(r, req.why, warnings));
       let byResource = observed.get(req.action);
       if (!byResource) {
         byResource = new Map();
@@ -108,7 +124,7 @@ function observe(entries: PolicyEntry[], options: BuildPolicyOptions, warnings: 
 }
 
 /** Per action, the resources granted under each (merged) condition block. */
-function grants(observed: Observed, options: BuildPolicyOptions): Grant[] {
+function grants(observed: Observed, options: BuildPolicyOptions, warnings: Set<string>): Grant[] {
   const out: Grant[] = [];
   for (const action of [...observed.keys()].sort(cmp)) {
     const byKey = new Map<string, Grant>();
@@ -137,6 +153,11 @@ function grants(observed: Observed, options: BuildPolicyOptions): Grant[] {
         const compacted = compactResources([...g.resources.keys()], options.compactThreshold);
         const next = new Map<string, Set<number>>();
         for (const r of compacted) next.set(r, new Set());
+        for (const w of compacted) {
+          if (g.resources.has(w)) continue;
+          const covered = [...g.resources.keys()].filter((r) => r.startsWith(w.slice(0, -1))).length;
+          warnings.add(`--compact: ${covered} resources of ${g.action} written as ${w}`);
+        }
         for (const [r, calls] of g.resources) {
           const target = next.has(r)
             ? r
@@ -165,7 +186,7 @@ interface Group {
 export function buildPolicy(entries: PolicyEntry[], options: BuildPolicyOptions = {}): BuiltPolicy {
   const warnings = new Set<string>();
   const groups = new Map<string, Group>();
-  for (const g of grants(observe(entries, options, warnings), options)) {
+  for (const g of grants(observe(entries, options, warnings), options, warnings)) {
     const action = sarActionByQualifiedName(g.action);
     if (!action) throw new Error(`${g.action} is not an action in the Service Authorization Reference`);
     const level = levelGroup(action.access);

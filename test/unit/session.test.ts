@@ -78,3 +78,28 @@ describe('a session', () => {
     ]);
   });
 });
+
+describe('a session that meets a bug', () => {
+  it('still records the call, unresolved, and names the failure in the summary', () => {
+    const s = new Session({ accountId: '123456789012', wildcardResources: false });
+    const c = call('DynamoDB_20120810.DescribeTable', {}, 'dynamodb.us-east-1.amazonaws.com');
+    Object.defineProperty(c, 'body', {
+      get() {
+        throw new TypeError('boom');
+      },
+    });
+    const r = s.add(c);
+    assert.equal(s.callCount, 1);
+    assert.deepEqual(
+      [r.service, r.operation, r.actions, r.unresolved, r.status, r.host, r.method, r.path],
+      [null, null, null, 'internal-error', 200, 'dynamodb.us-east-1.amazonaws.com', 'POST', '/'],
+    );
+    assert.deepEqual(s.summary().unresolved, [
+      {
+        reason: 'internal-error',
+        count: 1,
+        examples: ['POST dynamodb.us-east-1.amazonaws.com/ (leastpriv failed: TypeError: boom)'],
+      },
+    ]);
+  });
+});

@@ -2,6 +2,12 @@
  * Resource ARNs for one action of one call: each resource type's ARN format from the Service
  * Authorization Reference, filled from the call's parameters. A part that cannot be filled
  * becomes `*` (the narrowest valid wildcard) and is reported as approximate.
+ *
+ * Values from the request are text, never patterns: `*`, `?` and a `$` that would start a policy
+ * variable are written as IAM's escapes `${*}`, `${?}` and `${$}`. A control character (CR, LF,
+ * tab...) has no safe place in a policy (IAM accepts only tab, LF and CR below U+0020 in a policy
+ * document, and nowhere documents them inside an ARN): each becomes `?`, which matches exactly one
+ * character, and the resource is reported as approximate.
  */
 import {
   compileArnFormat,
@@ -42,8 +48,45 @@ const MAX_ARNS = 1000;
 
 type Values = string[] | null | undefined;
 
+/** Values a rule writes itself (`=default`): already policy text, never escaped. */
+const RULE_LITERALS = new WeakSet<string[]>();
+
+/** Characters a request value may hold that mean something else in a policy. */
+const SPECIAL = /[*?]|\$(?=\{|$)|\p{Cc}/gu;
+
+/**
+ * A value from the request as policy text: `*` `?` `${` escaped the IAM way, each control
+ * character widened to `?` (then `widened` is true).
+ */
+export function escapeArnValue(value: string): { text: string; widened: boolean } {
+  let widened = false;
+  const text = value.replace(SPECIAL, (c) => {
+    if (c === '*' || c === '?' || c === '$') return `\${${c}}`;
+    widened = true;
+    return '?';
+  });
+  return { text, widened };
+}
+
+/**
+ * Wildcards that derived values carry on purpose (derive.ts writes them after the request's
+ * text): a secret's random six-character suffix. The rest of a derived value is escaped.
+ */
+const DERIVED_WILDCARD = /-\?{6}$/;
+
+function escapeDerived(value: string): { text: string; widened: boolean } {
+  const m = DERIVED_WILDCARD.exec(value);
+  if (!m) return escapeArnValue(value);
+  const e = escapeArnValue(value.slice(0, m.index));
+  return { text: e.text + m[0], widened: e.widened };
+}
+
 function fromPath(input: FillInput, path: string): Values {
-  if (path.startsWith('=')) return [path.slice(1)];
+  if (path.startsWith('=')) {
+    const literal = [path.slice(1)];
+    RULE_LITERALS.add(literal);
+    return literal;
+  }
   if (path.startsWith('$')) return input.derived[path.slice(1)];
   const v = strings(readPath(input.scope, path));
   return v.length ? v : undefined;
@@ -88,6 +131,8 @@ function globalVar(input: FillInput, name: string): string | null {
 interface TypeFill {
   arns: string[];
   filled: number;
+  /** Names of the variables whose values had control characters (each written as `?`). */
+  widened: string[];
   /** Names of the resource-specific variables that were filled. */
   names: string[];
   missing: string[];
@@ -111,7 +156,14 @@ function fillFormat(input: FillInput, format: string): TypeFill {
   const values = new Map<string, string[]>();
   const missing: string[] = [];
   const names: string[] = [];
+  const widened: string[] = [];
   let filled = 0;
+  const asText = (name: string, list: string[], derived = false): string[] =>
+    list.map((s) => {
+      const e = derived ? escapeDerived(s) : escapeArnValue(s);
+      if (e.widened && !widened.includes(name)) widened.push(name);
+      return e.text;
+    });
   for (const name of compiled.variables) {
     if (values.has(name)) continue;
     if (GLOBAL_VARS.has(name)) {
@@ -121,7 +173,7 @@ function fillFormat(input: FillInput, format: string): TypeFill {
       continue;
     }
     const raw = variable(input, name);
-    if (raw === null) return { arns: [], filled: 0, names: [], missing: [], applicable: false };
+    if (raw === null) return { arns: [], filled: 0, widened: [], names: [], missing: [], applicable: false };
     const v = raw && name === 'KeyId' ? keyIds(raw) : raw;
     if (v === undefined) {
       missing.push(name);
@@ -133,12 +185,11 @@ function fillFormat(input: FillInput, format: string): TypeFill {
     // A value that already is an ARN of this type stands for the whole resource.
     const own = v.filter((s) => s.startsWith('arn:') && compiled.regex.test(s));
     if (own.length && compiled.variables.filter((n) => !GLOBAL_VARS.has(n)).length === 1) {
-      return { arns: own, filled, names, missing: [], applicable: true };
+      return { arns: asText(name, own), filled, widened, names, missing: [], applicable: true };
     }
-    values.set(
-      name,
-      v.map((s) => (s.startsWith('arn:') ? lastSegment(s) : s)),
-    );
+    const texts = v.map((s) => (s.startsWith('arn:') ? lastSegment(s) : s));
+    const derived = Object.values(input.derived).includes(raw ?? null);
+    values.set(name, RULE_LITERALS.has(v) ? texts : asText(name, texts, derived));
   }
   let arns = [''];
   let last = 0;
@@ -155,6 +206,7 @@ function fillFormat(input: FillInput, format: string): TypeFill {
   return {
     arns,
     filled,
+    widened,
     names,
     missing: missing.filter((n) => !GLOBAL_VARS.has(n) || n === 'Account'),
     applicable: true,
@@ -168,7 +220,7 @@ function fillType(input: FillInput, type: SarResourceType): TypeFill {
     if (!f.applicable) continue;
     if (!best || f.filled - f.missing.length > best.filled - best.missing.length) best = f;
   }
-  return best ?? { arns: [], filled: 0, names: [], missing: [], applicable: false };
+  return best ?? { arns: [], filled: 0, widened: [], names: [], missing: [], applicable: false };
 }
 
 /** The resource part of an ARN: what follows the account field. */
@@ -183,8 +235,22 @@ function sameKind(a: string, b: string): boolean {
   return b.startsWith(a) || (kind(a) !== '' && kind(a) === kind(b));
 }
 
-function describe(action: SarAction, type: SarResourceType, missing: string[]): string {
-  return `${action.prefix}:${action.name} on ${type.name}: ${missing.join(', ')} unknown, used *`;
+function describe(action: SarAction, type: SarResourceType, fill: TypeFill): string[] {
+  const what = `${action.prefix}:${action.name} on ${type.name}`;
+  const out: string[] = [];
+  if (fill.missing.length) out.push(`${what}: ${fill.missing.join(', ')} unknown, used *`);
+  if (fill.widened.length) {
+    out.push(`${what}: ${fill.widened.join(', ')} has control characters, each written as ?`);
+  }
+  return out;
+}
+
+/** An ARN the request names, as policy text. */
+function explicitArn(action: SarAction, arn: string, approximate: string[]): string {
+  const e = escapeArnValue(arn);
+  if (e.widened)
+    approximate.push(`${action.prefix}:${action.name}: ${e.text} has control characters, each written as ?`);
+  return e.text;
 }
 
 export function fillResources(input: FillInput): Filled {
@@ -192,20 +258,23 @@ export function fillResources(input: FillInput): Filled {
   const refs = action.resourceTypes.filter((r) => !input.only || input.only.includes(r.name));
   if (refs.length === 0) return { resources: ['*'], approximate: [] };
   const byArn = new Map<string, string[]>();
-  for (const arn of input.arns) {
+  const approximate: string[] = [];
+  for (const raw of input.arns) {
+    const notes: string[] = [];
+    const arn = explicitArn(action, raw, notes);
     const type = resourceTypeOfArn(action, arn);
     if (!type) continue;
     // An ARN the call names explicitly is used as is, even of a type outside `only`.
     if (!refs.some((r) => r.name === type.name)) {
-      if (input.only) return { resources: [arn], approximate: [] };
+      if (input.only) return { resources: [arn], approximate: notes };
       continue;
     }
+    approximate.push(...notes);
     const list = byArn.get(type.name) ?? [];
     list.push(arn);
     byArn.set(type.name, list);
   }
   const out = new Set<string>();
-  const approximate: string[] = [];
   const wildcards: { type: SarResourceType; fill: TypeFill }[] = [];
   const filled: { type: SarResourceType; fill: TypeFill; required: boolean }[] = [];
   let any = false;
@@ -249,13 +318,13 @@ export function fillResources(input: FillInput): Filled {
     )
       continue;
     for (const a of fill.arns) out.add(a);
-    if (fill.missing.length) approximate.push(describe(action, type, fill.missing));
+    approximate.push(...describe(action, type, fill));
     any = true;
   }
   // Required types the call did not name are alternatives when it named a resource by ARN.
   for (const { type, fill } of byArn.size ? [] : wildcards) {
     for (const a of fill.arns) out.add(a);
-    if (fill.missing.length) approximate.push(describe(action, type, fill.missing));
+    approximate.push(...describe(action, type, fill));
   }
   if (!any && wildcards.length === 0) return { resources: ['*'], approximate: [] };
   return { resources: [...out].sort(), approximate };

@@ -12,7 +12,7 @@ import type { Operation } from '../../model/index.js';
 import { trailOperation } from '../../resolve/aws/cloudtrail.js';
 import { compileFilters, type FilterResult, type TrailFilters } from './filters.js';
 import { principalOf } from './principal.js';
-import type { TrailEvent } from './records.js';
+import { nestsDeeper, type TrailEvent } from './records.js';
 import { detach } from './scan.js';
 
 export interface TrailTuple {
@@ -48,6 +48,8 @@ export interface TrailStats {
   notApiCalls: number;
   /** Records whose request parameters or resources are not JSON. */
   malformed: number;
+  /** Records whose request parameters or resources nest deeper than MAX_DEPTH. */
+  tooDeep: number;
   files: number;
   bytes: number;
   skippedFiles: number;
@@ -60,6 +62,7 @@ export function emptyStats(): TrailStats {
     filtered: { principal: 0, account: 0, region: 0, time: 0, error: 0 },
     notApiCalls: 0,
     malformed: 0,
+    tooDeep: 0,
     files: 0,
     bytes: 0,
     skippedFiles: 0,
@@ -71,7 +74,16 @@ export function addStats(into: TrailStats, from: TrailStats): void {
   for (const k of Object.keys(into.filtered) as Filtered[]) into.filtered[k] += from.filtered[k];
 }
 
-const COUNTS = ['events', 'kept', 'notApiCalls', 'malformed', 'files', 'bytes', 'skippedFiles'] as const;
+const COUNTS = [
+  'events',
+  'kept',
+  'notApiCalls',
+  'malformed',
+  'tooDeep',
+  'files',
+  'bytes',
+  'skippedFiles',
+] as const;
 
 /** `now - before`, field by field. */
 export function diffStats(now: TrailStats, before: TrailStats): TrailStats {
@@ -131,11 +143,12 @@ function stand(value: unknown): unknown {
  * `requestParameters` as a fold key part: its JSON text, or, when it may hold irrelevant
  * members, the text with those replaced (parsed only then); null when the text is not JSON.
  */
-function paramsKey(source: string, params: string | undefined): string | null {
+function paramsKey(source: string, params: string | undefined): string | null | typeof TOO_DEEP {
   if (params === undefined) return '';
   const bySource = IRRELEVANT_BY_SOURCE.get(source);
   // Both token names end in `Token"`: one short search rules them out for most records.
   if (!bySource && !params.includes('Token"')) return params;
+  if (nestsDeeper(params)) return TOO_DEEP;
   const drop = bySource ?? IRRELEVANT_ANY;
   const value = parseJson(params);
   if (value === MALFORMED) return null;
@@ -151,6 +164,12 @@ function paramsKey(source: string, params: string | undefined): string | null {
 }
 
 const MALFORMED = Symbol('malformed');
+/**
+ * Request parameters or resources nesting deeper than MAX_DEPTH: checked (iteratively) before
+ * anything parses or walks them, which would exhaust the stack. A record folded into a call
+ * already seen has the same text as one that passed, so only new texts are checked.
+ */
+const TOO_DEEP = Symbol('too deep');
 
 /** A JSON text's value (undefined for no text), or MALFORMED. */
 function parseJson(text: string | undefined): unknown {
@@ -212,7 +231,11 @@ export class Aggregator {
         return;
       }
     }
-    const params = paramsKey(r.eventSource, r.requestParameters);
+    const params = r.tooDeep ? TOO_DEEP : paramsKey(r.eventSource, r.requestParameters);
+    if (params === TOO_DEEP) {
+      this.stats.tooDeep++;
+      return;
+    }
     if (params === null) {
       this.stats.malformed++;
       return;
@@ -227,6 +250,10 @@ export class Aggregator {
       return;
     }
     const mapped = this.map(r, account);
+    if (mapped === TOO_DEEP) {
+      this.stats.tooDeep++;
+      return;
+    }
     if (mapped === null) {
       this.stats.malformed++;
       return;
@@ -261,12 +288,13 @@ export class Aggregator {
    * What a record needs: resolved and authorized once per distinct request. Strings kept from
    * here are copies, not slices of the document the record was read from.
    */
-  private map(r: TrailEvent, account: string | null): Mapped | null {
+  private map(r: TrailEvent, account: string | null): Mapped | null | typeof TOO_DEEP {
     const raw = `${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${
       r.requestParameters ?? ''
     }\u0000${r.resources ?? ''}`;
     const hit = this.cache.get(raw);
     if (hit) return hit;
+    if (nestsDeeper(r.requestParameters ?? '') || nestsDeeper(r.resources ?? '')) return TOO_DEEP;
     const source = detach(r.eventSource);
     const params = parseJson(r.requestParameters);
     const resources = parseJson(r.resources);

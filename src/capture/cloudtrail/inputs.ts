@@ -3,7 +3,7 @@
  * <region>/YYYY/MM/DD/*.json.gz`), `s3://bucket/prefix`, or `-` for stdin. Folders are walked in
  * name order; the layout's account, region and day folders outside the filters are not entered.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrailFilters } from './filters.js';
 
@@ -20,8 +20,13 @@ export interface Expanded {
   inputs: TrailInput[];
   /** Files left out on purpose (digests, Insights, other extensions), by reason. */
   ignored: Map<string, number>;
-  /** Paths that do not exist or cannot be read. */
+  /** Paths given that do not exist (a typo, most likely: the run stops). */
   missing: { path: string; reason: string }[];
+  /**
+   * Paths skipped, each with its reason: dangling symbolic links, symbolic link loops, folders
+   * that cannot be read, FIFOs and other files that are not regular files. The run goes on.
+   */
+  skipped: { path: string; reason: string }[];
 }
 
 const LOG_FILE = /\.(json|json\.gz|gz|jsonl|ndjson)$/i;
@@ -36,36 +41,55 @@ export function parseS3Url(arg: string): { bucket: string; prefix: string } | nu
 
 /** Files of local arguments (S3 URLs and `-` pass through; see `s3.ts` for listing). */
 export function expandLocal(args: string[], filters: TrailFilters): Expanded {
-  const out: Expanded = { inputs: [], ignored: new Map(), missing: [] };
+  const out: Expanded = { inputs: [], ignored: new Map(), missing: [], skipped: [] };
   const ignore = (why: string) => out.ignored.set(why, (out.ignored.get(why) ?? 0) + 1);
+  const skip = (path: string, reason: string) => out.skipped.push({ path, reason });
+  /** Folders and files already taken, by device and inode: a link to one is read once. */
+  const seen = new Map<string, string>();
+  const visit = (path: string, st: Stats, trail: string[] | null) => {
+    const id = `${st.dev}:${st.ino}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      skip(
+        path,
+        st.isDirectory()
+          ? `a symbolic link back to a folder already read (${first})`
+          : `the same file as ${first}`,
+      );
+      return;
+    }
+    if (st.isDirectory()) {
+      seen.set(id, path);
+      walk(path, trail ?? path.split(/[\\/]/).filter(Boolean));
+    } else if (st.isFile()) {
+      seen.set(id, path);
+      out.inputs.push({ kind: 'file', path, size: st.size });
+    } else skip(path, `not a regular file (${fileType(st)}); give - to read standard input`);
+  };
   const walk = (dir: string, trail: string[]) => {
     let names: string[];
     try {
       names = readdirSync(dir).sort();
     } catch (err) {
-      out.missing.push({ path: dir, reason: (err as Error).message });
+      skip(dir, `cannot read the folder: ${why(err)}`);
       return;
     }
     for (const name of names) {
       const path = join(dir, name);
-      let st: ReturnType<typeof statSync>;
-      try {
-        st = statSync(path);
-      } catch (err) {
-        out.missing.push({ path, reason: (err as Error).message });
+      const st = statOf(path);
+      if ('reason' in st) {
+        skip(path, st.reason);
         continue;
       }
-      if (st.isDirectory()) {
+      if (st.stats.isDirectory()) {
         if (NOT_LOGS.has(name)) {
           ignore(`${name} folder`);
           continue;
         }
         const segments = [...trail, name];
-        if (!pruned(segments, filters)) walk(path, segments);
-      } else if (st.isFile()) {
-        if (LOG_FILE.test(name)) out.inputs.push({ kind: 'file', path, size: st.size });
-        else ignore('not .json, .json.gz, .ndjson');
-      }
+        if (!pruned(segments, filters)) visit(path, st.stats, segments);
+      } else if (st.stats.isFile() && !LOG_FILE.test(name)) ignore('not .json, .json.gz, .ndjson');
+      else visit(path, st.stats, null);
     }
   };
   for (const arg of args) {
@@ -73,18 +97,58 @@ export function expandLocal(args: string[], filters: TrailFilters): Expanded {
       out.inputs.push({ kind: 'stdin' });
       continue;
     }
-    let st: ReturnType<typeof statSync>;
-    try {
-      st = statSync(arg);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      out.missing.push({ path: arg, reason: e.code === 'ENOENT' ? 'no such file or folder' : e.message });
+    const st = statOf(arg);
+    if ('reason' in st) {
+      if (st.missing) out.missing.push({ path: arg, reason: 'no such file or folder' });
+      else skip(arg, st.reason);
       continue;
     }
-    if (st.isDirectory()) walk(arg, arg.split(/[\\/]/).filter(Boolean));
-    else out.inputs.push({ kind: 'file', path: arg, size: st.size });
+    visit(arg, st.stats, null);
   }
   return out;
+}
+
+/** A path's status, following symbolic links, or why there is none. */
+function statOf(path: string): { stats: Stats } | { reason: string; missing: boolean } {
+  try {
+    return { stats: statSync(path) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ELOOP') return { reason: 'a symbolic link loop (ELOOP)', missing: false };
+    if (e.code === 'ENOENT') {
+      // A link whose target is gone is a link to nothing; a path that is not there at all is missing.
+      try {
+        if (lstatSync(path).isSymbolicLink())
+          return { reason: `a symbolic link to nothing (${readlinkSync(path)})`, missing: false };
+      } catch {
+        // not there at all
+      }
+      return { reason: 'no such file or folder', missing: true };
+    }
+    return { reason: `cannot read: ${why(err)}`, missing: false };
+  }
+}
+
+/** An error as the summary says it: what happened, then its code. */
+function why(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    ENOTDIR: 'not a folder',
+    EIO: 'an input/output error',
+    ENAMETOOLONG: 'the path is too long',
+  };
+  const text = (e.code && known[e.code]) ?? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  return e.code ? `${text} (${e.code})` : text;
+}
+
+function fileType(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a file or folder';
 }
 
 /**

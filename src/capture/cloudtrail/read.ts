@@ -4,7 +4,7 @@
  * file that is not JSON or JSON that is not CloudTrail is a value, never an exception.
  */
 
-import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import {
@@ -124,17 +124,35 @@ function splitElement(kind: ContainerKind, text: string, sink: RecordSink): bool
   }
 }
 
-/** Reads a file: small ones synchronously in one piece, big ones streamed through the splitter. */
+/**
+ * Reads a file: small ones synchronously in one piece, big ones streamed through the splitter.
+ * The file is opened once, without waiting (a FIFO put in its place would block the open for
+ * ever), and read only when it is a regular file.
+ */
 export async function readFile(path: string, sink: RecordSink): Promise<ReadOutcome> {
-  let size: number;
-  let gz = false;
-  // A gzip's last four bytes hold its decompressed size (mod 4 GiB).
-  let expanded: number;
+  let fd: number;
   try {
-    size = statSync(path).size;
-    expanded = size;
-    const fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return { kind: 'skipped', reason: `cannot read: ${(err as Error).message}`, records: 0, bytes: 0 };
+  }
+  let streamed = false;
+  try {
+    let size: number;
+    let gz = false;
+    // A gzip's last four bytes hold its decompressed size (mod 4 GiB).
+    let expanded: number;
     try {
+      const st = fstatSync(fd);
+      if (!st.isFile())
+        return {
+          kind: 'skipped',
+          reason: 'not a regular file; give - to read standard input',
+          records: 0,
+          bytes: 0,
+        };
+      size = st.size;
+      expanded = size;
       const head = Buffer.alloc(4);
       readSync(fd, head, 0, Math.min(size, 2), 0);
       gz = isGzip(head.subarray(0, Math.min(size, 2)));
@@ -142,26 +160,34 @@ export async function readFile(path: string, sink: RecordSink): Promise<ReadOutc
         readSync(fd, head, 0, 4, size - 4);
         expanded = head.readUInt32LE(0);
       }
-    } finally {
-      closeSync(fd);
+    } catch (err) {
+      return { kind: 'skipped', reason: `cannot read: ${(err as Error).message}`, records: 0, bytes: 0 };
     }
-  } catch (err) {
-    return { kind: 'skipped', reason: `cannot read: ${(err as Error).message}`, records: 0, bytes: 0 };
+    const stream = () => {
+      streamed = true;
+      return readStream(createReadStream(path, { fd, start: 0 }), sink);
+    };
+    if (size > WHOLE_LIMIT || expanded > WHOLE_LIMIT) return await stream();
+    let data: Buffer;
+    try {
+      data = readFileSync(fd);
+      // One output buffer of the size the trailer announces, rather than many 16 KiB pieces.
+      if (gz)
+        data = gunzipSync(data, {
+          maxOutputLength: WHOLE_LIMIT,
+          chunkSize: Math.max(expanded + 1, 16 * 1024),
+        });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ERR_BUFFER_TOO_LARGE') return await stream();
+      const reason = gz ? `corrupt gzip (${e.message})` : `cannot read: ${e.message}`;
+      return { kind: 'skipped', reason, records: 0, bytes: size };
+    }
+    return readText(decode(data), sink);
+  } finally {
+    // A stream closes the descriptor it was given.
+    if (!streamed) closeSync(fd);
   }
-  if (size > WHOLE_LIMIT || expanded > WHOLE_LIMIT) return readStream(createReadStream(path), sink);
-  let data: Buffer;
-  try {
-    data = readFileSync(path);
-    // One output buffer of the size the trailer announces, rather than many 16 KiB pieces.
-    if (gz)
-      data = gunzipSync(data, { maxOutputLength: WHOLE_LIMIT, chunkSize: Math.max(expanded + 1, 16 * 1024) });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') return readStream(createReadStream(path), sink);
-    const reason = gz ? `corrupt gzip (${e.message})` : `cannot read: ${e.message}`;
-    return { kind: 'skipped', reason, records: 0, bytes: size };
-  }
-  return readText(decode(data), sink);
 }
 
 /**

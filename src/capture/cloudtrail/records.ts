@@ -4,7 +4,47 @@
  * "<json>"}]}`), CloudTrail Lake query results (`{"QueryResultRows": [[{"col": value}...]]}`),
  * a JSON array of records, one record per line (NDJSON), or a single record.
  */
+import { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, OPEN_ARR, OPEN_OBJ, QUOTE } from './json-chars.js';
 import { type IdentityFields, identityFields, type UserIdentity } from './principal.js';
+
+/**
+ * How deep request parameters and resources may nest (the top-level object is 1). Real records
+ * nest a dozen levels at most; deeper ones are hostile or broken, and reading them would
+ * exhaust the stack: they are counted and left out.
+ */
+export const MAX_DEPTH = 100;
+
+/** Whether a JSON text nests deeper than `limit`. Iterative: any depth is safe to check. */
+export function nestsDeeper(text: string, limit = MAX_DEPTH): boolean {
+  if (text.length <= 2 * limit) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_OBJ || c === OPEN_ARR) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_OBJ || c === CLOSE_ARR) depth--;
+  }
+  return false;
+}
+
+/** Whether a parsed value nests deeper than `limit`. Iterative, stops at the first too deep. */
+export function valueNestsDeeper(value: unknown, limit = MAX_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v))
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * A record as the aggregation reads it: its strings, the identity's fields, and the request
@@ -25,6 +65,8 @@ export interface TrailEvent {
   requestParameters: string | undefined;
   /** JSON text of `resources[]`; undefined when absent or null. */
   resources: string | undefined;
+  /** Set when the request parameters or resources nest deeper than MAX_DEPTH (then both are left out). */
+  tooDeep?: true;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -33,6 +75,7 @@ const text = (v: unknown): string | undefined =>
 
 /** The event of a parsed record. */
 export function trailEvent(r: TrailRecord): TrailEvent {
+  const tooDeep = valueNestsDeeper(r.requestParameters) || valueNestsDeeper(r.resources);
   return {
     eventTime: r.eventTime,
     eventSource: r.eventSource,
@@ -43,8 +86,9 @@ export function trailEvent(r: TrailRecord): TrailEvent {
     errorCode: str(r.errorCode),
     apiVersion: str(r.apiVersion),
     identity: identityFields(r.userIdentity),
-    requestParameters: text(r.requestParameters),
-    resources: text(r.resources),
+    requestParameters: tooDeep ? undefined : text(r.requestParameters),
+    resources: tooDeep ? undefined : text(r.resources),
+    ...(tooDeep ? { tooDeep } : {}),
   };
 }
 
@@ -92,7 +136,12 @@ export function elementRecord(kind: ContainerKind, element: unknown): TrailRecor
       }
     }
     case 'QueryResultRows':
-      return Array.isArray(element) ? lakeRow(element) : null;
+      try {
+        return Array.isArray(element) ? lakeRow(element) : null;
+      } catch {
+        // A cell nested too deep for the Lake notation's reader: not a record it can use.
+        return null;
+      }
     default:
       return isTrailRecord(element) ? element : null;
   }

@@ -1,6 +1,6 @@
 /**
- * The UDP listener for SDK client-side monitoring. Each datagram is parsed on arrival; a
- * malformed one is counted and ignored, never fatal.
+ * The UDP listener for SDK client-side monitoring. Each datagram is parsed and checked field by
+ * field on arrival; a malformed one is counted (with the first reasons) and ignored, never fatal.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -31,16 +31,30 @@ export interface CsmListenOptions {
 export function startCsmListener(options: CsmListenOptions): Promise<CsmListener> {
   const stats: CsmStats = { datagrams: 0, calls: 0, attempts: 0, malformed: 0, malformedExamples: [] };
   const socket: Socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4' });
+  const malformed = (why: string) => {
+    stats.malformed++;
+    if (stats.malformedExamples.length < 3) stats.malformedExamples.push(why);
+  };
   socket.on('message', (msg) => {
     stats.datagrams++;
-    for (const e of parseDatagram(msg)) {
+    let events: ReturnType<typeof parseDatagram>;
+    try {
+      events = parseDatagram(msg);
+    } catch (err) {
+      // A bug in parsing: one datagram is lost, the listener and every call so far are not.
+      malformed(`could not be read (${(err as Error).message})`);
+      return;
+    }
+    for (const e of events) {
       if (e.kind === 'attempt') stats.attempts++;
-      else if (e.kind === 'malformed') {
-        stats.malformed++;
-        if (stats.malformedExamples.length < 3) stats.malformedExamples.push(e.why);
-      } else {
-        stats.calls++;
-        options.onCall(e);
+      else if (e.kind === 'malformed') malformed(e.why);
+      else {
+        try {
+          options.onCall(e);
+          stats.calls++;
+        } catch (err) {
+          malformed(`${e.operation} could not be recorded (${(err as Error).message})`);
+        }
       }
     }
   });

@@ -204,3 +204,76 @@ export function caSettingFor(userAgent: string | null): string {
   if (ua.includes('java')) return 'JAVA_TOOL_OPTIONS -Djavax.net.ssl.trustStore (Java)';
   return `${CA_BUNDLE_VARS.join(', ')} (whichever the client reads)`;
 }
+
+/** Shell-quotes a value for a POSIX shell (`export`, `.`, `eval`). */
+export function shellQuote(v: string): string {
+  return /^[A-Za-z0-9_./:,@%+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Variables a workload already uses for its own options: ours are appended, never replace them. */
+const APPENDED = new Set(['NODE_OPTIONS', 'JAVA_TOOL_OPTIONS']);
+
+/**
+ * The variables `clientEnv` sets, as `NAME=value` shell words for another shell (`export` them,
+ * `eval` or `.` a file of them). NODE_OPTIONS and JAVA_TOOL_OPTIONS keep that shell's own value
+ * in front of ours: `NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }"'--require ...'`.
+ */
+export function shellAssignments(base: NodeJS.ProcessEnv, input: ClientEnvInput): string[] {
+  const own = clientEnv({ NO_PROXY: base.NO_PROXY ?? base.no_proxy }, input);
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(own)) {
+    if (value === undefined) continue;
+    if (APPENDED.has(name)) out.push(`${name}="\${${name}:+$${name} }"${shellQuote(value)}`);
+    else out.push(`${name}=${shellQuote(value)}`);
+  }
+  return out;
+}
+
+export interface EndpointOverride {
+  /** `AWS_ENDPOINT_URL_S3` or `--endpoint-url`. */
+  source: string;
+  url: string;
+}
+
+/** Whether a URL's host is one the proxy intercepts (an AWS endpoint of its own). */
+function interceptedUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return INTERCEPTED_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+/**
+ * Endpoint overrides that send a command's AWS calls straight to another endpoint, around the
+ * proxy: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> in the environment (unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), `--endpoint-url` in the command's arguments.
+ * Endpoints on AWS's own domains still pass through the proxy and are not listed.
+ */
+export function endpointOverrides(env: NodeJS.ProcessEnv, args: readonly string[]): EndpointOverride[] {
+  const out: EndpointOverride[] = [];
+  if (!/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) {
+    const names = Object.keys(env)
+      .filter((k) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(k))
+      .sort((a, b) => (a === 'AWS_ENDPOINT_URL' ? -1 : b === 'AWS_ENDPOINT_URL' ? 1 : a.localeCompare(b)));
+    for (const name of names) {
+      const url = env[name];
+      if (url && !interceptedUrl(url)) out.push({ source: name, url });
+    }
+  }
+  args.forEach((arg, i) => {
+    const url =
+      arg === '--endpoint-url' ? args[i + 1] : arg.startsWith('--endpoint-url=') ? arg.slice(15) : null;
+    if (url && !interceptedUrl(url)) out.push({ source: '--endpoint-url', url });
+  });
+  return out;
+}
+
+/** What to tell the user about an endpoint override, before the command starts. */
+export function overrideWarning(o: EndpointOverride): string {
+  const what = o.source === '--endpoint-url' ? `--endpoint-url ${o.url}` : `${o.source}=${o.url}`;
+  const fix = o.source === '--endpoint-url' ? 'drop it' : 'unset it';
+  return `${what} sends the command's AWS calls straight there, around leastpriv's proxy, so they are not recorded: ${fix} and give leastpriv --upstream ${o.url} instead`;
+}

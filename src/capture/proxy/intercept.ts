@@ -235,6 +235,12 @@ export class Interceptor {
     const upReq = (secure ? https : http).request(options);
     upReq.on('response', (upRes) => {
       const status = upRes.statusCode ?? 502;
+      if (status < 100 || status > 999) {
+        // an answer the client could not be given (Node refuses such a status): a bad gateway
+        upRes.resume();
+        upReq.emit('error', new Error(`the upstream answered with status ${status}`));
+        return;
+      }
       const resBody = new PrefixBuffer(RESPONSE_LIMIT);
       upRes.on('data', (chunk: Buffer) => resBody.push(chunk));
       writeHead(res, status, upRes.statusMessage, forwardable(upRes.rawHeaders, true));
@@ -294,7 +300,13 @@ export class Interceptor {
       agent: this.httpAgent,
     });
     upReq.on('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardable(upRes.rawHeaders, true));
+      const status = upRes.statusCode ?? 502;
+      if (status < 100 || status > 999) {
+        upRes.resume();
+        upReq.emit('error', new Error(`the upstream answered with status ${status}`));
+        return;
+      }
+      res.writeHead(status, upRes.statusMessage, forwardable(upRes.rawHeaders, true));
       upRes.pipe(res);
     });
     upReq.on('error', (err) => {

@@ -53,3 +53,28 @@ function decodeURIComponentSafe(s: string): string {
     return s;
   }
 }
+
+/** Longest URI written to a log line. */
+const LOGGED_URI_LIMIT = 200;
+const PLAIN_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/**
+ * A request target safe to log when it could not be parsed: no user info, no secret
+ * parameters (as `sanitizeQuery`), no query value at all, no control characters, bounded.
+ */
+export function redactUri(uri: string): string {
+  let s = uri.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+  const q = s.indexOf('?');
+  if (q !== -1) {
+    const kept = sanitizeQuery(s.slice(q + 1));
+    const names = kept === '' ? [] : kept.split('&');
+    const shown = names.map((p) => {
+      const eq = p.indexOf('=');
+      const name = eq === -1 ? p : p.slice(0, eq);
+      if (!PLAIN_NAME.test(name)) return '…';
+      return eq === -1 ? name : `${name}=…`;
+    });
+    s = `${s.slice(0, q)}?${shown.join('&')}`;
+  }
+  return s.length > LOGGED_URI_LIMIT ? `${s.slice(0, LOGGED_URI_LIMIT)}…` : s;
+}

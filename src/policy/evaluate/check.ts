@@ -6,6 +6,7 @@ import type { CallRecord, ConditionBlock, PolicyDocument, Statement } from '../.
 import { buildPolicy } from '../index.js';
 import { Context, type ContextValue } from './context.js';
 import { type Decision, evaluate, type StatementHit } from './index.js';
+import { unescapeResource } from './variables.js';
 
 /** One permission of one call: an action on a resource, with the conditions that held. */
 export interface Need {
@@ -111,7 +112,11 @@ export function checkCalls(
       >();
       for (const resource of need.resources) {
         result.checked++;
-        const e = evaluate(documents, { action: need.action, resource, context: ctx });
+        const e = evaluate(documents, {
+          action: need.action,
+          resource: unescapeResource(resource),
+          context: ctx,
+        });
         if (e.decision === 'allowed') {
           result.allowed++;
           continue;

@@ -8,6 +8,7 @@ import type { CallRecord, PolicyDocument, Statement } from '../../model/index.js
 import { contextOf, type Need, statementsFor } from './check.js';
 import { Context, type ContextValue } from './context.js';
 import { actionMatches, asList, asStatements, evaluate } from './index.js';
+import { unescapeResource } from './variables.js';
 
 export const FINDING_KINDS = ['missing', 'unused', 'over-broad'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -26,6 +27,8 @@ export interface Unused {
   /** The whole statement, or one entry of its Action or Resource list. */
   kind: 'statement' | 'action' | 'resource';
   entry: string | null;
+  /** A whole statement: the actions it grants (its Action entries, sorted; none for NotAction). */
+  actions?: string[];
 }
 
 export interface OverBroad {
@@ -59,7 +62,8 @@ export function statementLabel(st: Statement, doc: number, index: number): strin
   return st.Sid ?? `${doc > 0 ? `d${doc + 1}` : ''}#${index + 1}`;
 }
 
-const hasWildcard = (s: string) => /[*?]/.test(s);
+/** Whether an entry has a wildcard (an escaped `${*}` or `${?}` is a literal character). */
+const hasWildcard = (s: string) => /[*?]/.test(s.replace(/\$\{[*?$]\}/g, ''));
 
 /** How many actions of the reference an Action entry grants. */
 function actionCount(entry: string): number | null {
@@ -95,7 +99,11 @@ export function diffPolicy(
       const ctx = new Context(contextOf(record, need.conditions, extra));
       for (const resource of need.resources) {
         checked++;
-        const e = evaluate(documents, { action: need.action, resource, context: ctx });
+        const e = evaluate(documents, {
+          action: need.action,
+          resource: unescapeResource(resource),
+          context: ctx,
+        });
         if (e.decision !== 'allowed') {
           const key = `${need.action}\u0000${JSON.stringify(need.conditions)}`;
           const m = missing.get(key) ?? {
@@ -135,7 +143,8 @@ export function diffPolicy(
       const u = usage[d]?.[s];
       const label = statementLabel(st, d, s);
       if (!u?.used) {
-        unused.push({ statement: label, kind: 'statement', entry: null });
+        const actions = [...new Set(asList(st.Action))].sort();
+        unused.push({ statement: label, kind: 'statement', entry: null, actions });
         return;
       }
       asList(st.Action).forEach((entry, i) => {
@@ -157,8 +166,9 @@ export function diffPolicy(
         if (!hasWildcard(entry)) return;
         // Actions that needed "*" itself (no resource-level permissions) use the wildcard fully.
         const needStar = used.get('*') ?? new Set<string>();
+        // A resource the calls named as this very pattern (widened when recorded) is no narrower.
         const narrow = [...used].filter(
-          ([r, actions]) => r !== '*' && [...actions].some((a) => !needStar.has(a)),
+          ([r, actions]) => r !== '*' && r !== entry && [...actions].some((a) => !needStar.has(a)),
         );
         if (narrow.length === 0) return;
         if (entry === '*' || (needStar.size === 0 && narrow.length <= 3)) {

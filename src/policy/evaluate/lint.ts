@@ -23,6 +23,7 @@ export const LINT_RULES = {
   'no-resource-level': 'the action supports no resource-level permissions: only "*" grants it',
   'star-resource': '"*" where the action supports resource-level permissions',
   'star-action': 'an action wildcard on every resource',
+  'star-account': '"*" in the account field of a resource ARN: the resource in every account',
   'not-action': 'Allow with NotAction grants every other action, including future ones',
   'not-resource': 'NotResource grants or denies every other resource',
   'unknown-operator': 'the condition operator does not exist',
@@ -194,6 +195,22 @@ function lintStar(st: Statement, where: string, out: LintFinding[]): void {
   }
 }
 
+/** A resource ARN with a wildcard for its account: usually an account that was not known. */
+function lintAccount(st: Statement, where: string, out: LintFinding[]): void {
+  if (st.Effect !== 'Allow') return;
+  for (const r of asList(st.Resource)) {
+    // Variables (`${aws:PrincipalAccount}`) hold colons and are not wildcards.
+    const account = r.startsWith('arn:') ? r.replace(/\$\{[^}]*\}/g, 'V').split(':')[4] : undefined;
+    if (account === undefined || !/[*?]/.test(account)) continue;
+    out.push({
+      rule: 'star-account',
+      severity: 'warning',
+      where,
+      message: `${r} has "${account}" for the account: it matches that resource in every account; put the account id there (leastpriv generate --account-id ID)`,
+    });
+  }
+}
+
 function lintNot(st: Statement, where: string, out: LintFinding[]): void {
   if (st.NotAction !== undefined && st.Effect === 'Allow') {
     out.push({
@@ -265,6 +282,7 @@ export function lintPolicy(
       }
       lintActions(st, where, out);
       lintStar(st, where, out);
+      lintAccount(st, where, out);
       lintNot(st, where, out);
       lintConditions(st, where, out);
     });

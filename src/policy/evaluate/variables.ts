@@ -46,3 +46,11 @@ export function substituteText(text: string, context: Context, variables: boolea
   const p = substitute(text, context, variables);
   return p === null ? null : p.map((x) => x.text).join('');
 }
+
+/**
+ * The resource a recorded requirement names, as the request had it: leastpriv writes a request's
+ * `*`, `?` and `$` as IAM's escapes (`${*}`, `${?}`, `${$}`) in the ARNs it records.
+ */
+export function unescapeResource(text: string): string {
+  return text.includes('${') ? text.replace(/\$\{([*?$])\}/g, '$1') : text;
+}

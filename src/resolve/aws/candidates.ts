@@ -2,7 +2,7 @@
  * Which services a request can be for: the SigV4 signing name narrowed by the host, or the
  * host alone for unsigned requests.
  */
-import type { ApiIndex, ApiService } from '../../catalog/api-index.js';
+import type { ApiIndex, ApiService, RawOperation } from '../../catalog/api-index.js';
 import type { ObservedCall } from '../../model/index.js';
 import { type HostInfo, parseHost, servicesForHost } from './hosts.js';
 import { globalRegion, partitionOf } from './partition.js';
@@ -33,11 +33,19 @@ export interface RequestView {
 }
 
 /** Signing names that are not a service's own but sign requests to it. */
-const SIGNING_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  s3express: ['s3'],
-  's3-object-lambda': ['s3'],
-  's3-outposts': ['s3'],
-};
+const SIGNING_ALIASES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['s3express', ['s3']],
+  ['s3-object-lambda', ['s3']],
+  ['s3-outposts', ['s3']],
+]);
+
+/**
+ * The operation of a service by its name as a request gives it. The request can name anything
+ * (`constructor`, `__proto__`): only the model's own operations count.
+ */
+export function operationOf(service: ApiService, name: string): RawOperation | undefined {
+  return Object.hasOwn(service.ops, name) ? service.ops[name] : undefined;
+}
 
 export function viewRequest(index: ApiIndex, call: ObservedCall): RequestView {
   const query = new URLSearchParams(call.query);
@@ -54,7 +62,7 @@ export function viewRequest(index: ApiIndex, call: ObservedCall): RequestView {
   let signingKnown = true;
   if (scope?.service) {
     const signed = new Set<ApiService>(index.bySigning.get(scope.service) ?? []);
-    for (const alias of SIGNING_ALIASES[scope.service] ?? []) {
+    for (const alias of SIGNING_ALIASES.get(scope.service) ?? []) {
       const svc = index.services.get(alias);
       if (svc) signed.add(svc);
     }

@@ -7,7 +7,11 @@
 
 export class CborError extends Error {}
 
+/** The input nests deeper than the decoder follows. */
+export class CborDepthError extends CborError {}
+
 const MAX_DEPTH = 64;
+const tooDeep = () => new CborDepthError(`CBOR nested deeper than ${MAX_DEPTH} levels`);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function decodeCbor(bytes: Uint8Array): unknown {
@@ -73,7 +77,7 @@ class Reader {
   }
 
   private next(depth: number): unknown {
-    if (depth > MAX_DEPTH) throw new CborError('CBOR nested too deeply');
+    if (depth > MAX_DEPTH) throw tooDeep();
     this.need(1);
     const initial = this.view.getUint8(this.pos++);
     const major = initial >> 5;
@@ -192,7 +196,7 @@ class Reader {
       const chunk = this.take(this.length(initial & 0x1f));
       chunks.push(chunk);
       total += chunk.length;
-      if (depth > MAX_DEPTH) throw new CborError('CBOR nested too deeply');
+      if (depth > MAX_DEPTH) throw tooDeep();
     }
     const all = new Uint8Array(total);
     let off = 0;

@@ -7,6 +7,7 @@
  */
 import { type ApiService, apiIndex } from '../../catalog/api-index.js';
 import type { Operation } from '../../model/index.js';
+import { pruneDeep } from './params.js';
 import { partitionOf } from './partition.js';
 
 /** The fields of a CloudTrail record this mapping reads (validated by the reader). */
@@ -160,7 +161,7 @@ function members(service: ApiService, operation: string): Map<string, string> {
   let m = memberNames.get(key);
   if (m) return m;
   m = new Map();
-  const op = service.ops[operation];
+  const op = Object.hasOwn(service.ops, operation) ? service.ops[operation] : undefined;
   for (const name of Object.values(op?.l ?? {})) m.set(name.toLowerCase(), name);
   for (const [wire, name] of Object.entries(op?.b ?? {})) m.set(wire.toLowerCase(), name);
   for (const label of (op?.h ?? '').matchAll(/\{([A-Za-z0-9]+)\+?\}/g)) {
@@ -179,9 +180,12 @@ export function trailParams(
 ): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   if (!requestParameters || typeof requestParameters !== 'object') return params;
+  // a record can nest anything as deep as it likes: what is deeper than a request can be is left out
+  const input = (pruneDeep(requestParameters) ?? requestParameters) as Record<string, unknown>;
   const known = members(service, operation);
   const s3 = service.id === 's3';
-  for (const [name, value] of Object.entries(requestParameters)) {
+  for (const [name, value] of Object.entries(input)) {
+    if (name === '__proto__') continue;
     if (s3 && Object.hasOwn(S3_PARAMS, name)) {
       params[S3_PARAMS[name] as string] = value;
       continue;

@@ -7,9 +7,19 @@ import {
   type XmlStruct,
   xmlInputShape,
 } from '../../catalog/api-index.js';
-import { CborError, decodeCbor } from './cbor.js';
-import { formParams, jsonObject, type Params, plain, renameTop } from './params.js';
-import { parseXml, shapeXml, XmlError } from './xml.js';
+import { CborDepthError, CborError, decodeCbor } from './cbor.js';
+import {
+  formParams,
+  formTooDeep,
+  jsonObject,
+  MAX_DEPTH,
+  type Params,
+  plain,
+  pruneDeep,
+  renameTop,
+  tooDeep,
+} from './params.js';
+import { parseXml, shapeXml, XmlDepthError, XmlError } from './xml.js';
 
 export interface Extracted {
   params: Params;
@@ -28,9 +38,16 @@ const truncated = (what: string) => `${what} body truncated: its parameters are 
 /** JSON protocol: the body is the input structure. */
 export function jsonProtocolParams(op: RawOperation, body: Uint8Array, bodyTruncated: boolean): Extracted {
   if (bodyTruncated) return { params: {}, warning: truncated('JSON') };
-  const obj = jsonObject(text(body));
-  if (!obj) return { params: {}, warning: 'JSON body could not be parsed' };
-  return { params: op.b ? renameTop(obj, op.b) : obj, warning: null };
+  const json = jsonBody(text(body));
+  if (!json.params) return { params: {}, warning: 'JSON body could not be parsed' };
+  return { params: op.b ? renameTop(json.params, op.b) : json.params, warning: json.warning };
+}
+
+/** A JSON object body, with members nested deeper than `MAX_DEPTH` left out (and said so). */
+function jsonBody(s: string): { params: Params | null; warning: string | null } {
+  const obj = jsonObject(s);
+  const pruned = obj && pruneDeep(obj, MAX_DEPTH);
+  return pruned ? { params: pruned as Params, warning: tooDeep('JSON') } : { params: obj, warning: null };
 }
 
 /** Smithy RPCv2 CBOR: the body is a CBOR map of the input structure. */
@@ -43,6 +60,8 @@ export function cborParams(body: Uint8Array, bodyTruncated: boolean): Extracted 
       return { params: {}, warning: 'CBOR body is not a map' };
     return { params: plain(v) as Params, warning: null };
   } catch (err) {
+    if (err instanceof CborDepthError)
+      return { params: {}, warning: tooDeep('CBOR', 'its parameters are missing') };
     if (err instanceof CborError)
       return { params: {}, warning: `CBOR body could not be parsed: ${err.message}` };
     throw err;
@@ -60,9 +79,10 @@ export function formProtocolParams(
 ): Extracted {
   const shape = xmlInputShape(op);
   const safe = [...form].filter(([k]) => !k.split('.').includes('__proto__'));
+  const deep = safe.some(([k]) => formTooDeep(k));
   return {
     params: shape ? (shapeForm(formParams(safe), shape) as Params) : formParams(safe, op.b),
-    warning: bodyTruncated ? truncated('form') : null,
+    warning: bodyTruncated ? truncated('form') : deep ? tooDeep('form') : null,
   };
 }
 
@@ -157,20 +177,25 @@ export function restParams(input: RestInput): Extracted {
   }
   for (const [prefix, member] of prefixes) {
     const map: Record<string, string> = {};
-    for (const [h, v] of Object.entries(headers)) if (h.startsWith(prefix)) map[h.slice(prefix.length)] = v;
+    for (const [h, v] of Object.entries(headers)) {
+      const k = h.slice(prefix.length);
+      if (h.startsWith(prefix) && k !== '__proto__') map[k] = v;
+    }
     if (Object.keys(map).length) params[member] = map;
   }
   if (queryMap) {
     const map: Record<string, string> = {};
     const bound = new Set(Object.keys(located).map((k) => k.slice(2)));
-    for (const [k, v] of query) if (!bound.has(k) && k !== 'x-id') map[k] = v;
+    for (const [k, v] of query) if (!bound.has(k) && k !== 'x-id' && k !== '__proto__') map[k] = v;
     if (Object.keys(map).length) params[queryMap] = map;
   }
   if (op.P && op.Pb) return { params, warning: null };
   if (input.body.length === 0) return { params, warning: null };
   if (input.bodyTruncated) return { params, warning: truncated(input.xml ? 'XML' : 'JSON') };
-  const body = input.xml ? xmlBody(text(input.body)) : jsonObject(text(input.body));
-  if (body === null) return { params, warning: `${input.xml ? 'XML' : 'JSON'} body could not be parsed` };
+  const parsed = input.xml ? xmlBody(text(input.body)) : jsonBody(text(input.body));
+  const body = parsed.params;
+  if (body === null)
+    return { params, warning: parsed.warning ?? `${input.xml ? 'XML' : 'JSON'} body could not be parsed` };
   // REST-XML: element names to member names, lists and maps, as the model describes them
   const shape = input.xml ? xmlInputShape(op) : null;
   const value = shape ? (shapeXml(body, shape) as Params) : body;
@@ -180,15 +205,18 @@ export function restParams(input: RestInput): Extracted {
     // a `__proto__` member would set the prototype through Object.assign: never one in a model
     for (const [k, v] of Object.entries(members)) if (k !== '__proto__') params[k] = v;
   }
-  return { params, warning: null };
+  return { params, warning: parsed.warning };
 }
 
-function xmlBody(s: string): Params | null {
+function xmlBody(s: string): { params: Params | null; warning: string | null } {
   try {
     const root = parseXml(s);
-    return typeof root.value === 'object' && root.value !== null ? (root.value as Params) : {};
+    const value = typeof root.value === 'object' && root.value !== null ? (root.value as Params) : {};
+    return { params: value, warning: null };
   } catch (err) {
-    if (err instanceof XmlError) return null;
+    if (err instanceof XmlDepthError)
+      return { params: null, warning: tooDeep('XML', 'its parameters are missing') };
+    if (err instanceof XmlError) return { params: null, warning: null };
     throw err;
   }
 }

@@ -25,12 +25,12 @@ export interface HostMatch {
 }
 
 /** Host prefixes that are not an SDK endpoint prefix, and the service they serve. */
-const HOST_ALIASES: Readonly<Record<string, string>> = {
-  queue: 'sqs',
-  ddb: 'dynamodb',
-  'iam.global': 'iam',
-  'route53.global': 'route53',
-};
+const HOST_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['queue', 'sqs'],
+  ['ddb', 'dynamodb'],
+  ['iam.global', 'iam'],
+  ['route53.global', 'route53'],
+]);
 
 const MARKERS = new Set(['dualstack', 'fips', 'global', 'vpce']);
 
@@ -110,7 +110,7 @@ export function servicesForHost(index: ApiIndex, labels: readonly string[]): Hos
 function lookup(index: ApiIndex, key: string): readonly ApiService[] {
   const direct = index.byHost.get(key);
   if (direct) return direct;
-  const alias = HOST_ALIASES[key];
+  const alias = HOST_ALIASES.get(key);
   const svc = alias ? index.services.get(alias) : undefined;
   return svc ? [svc] : [];
 }

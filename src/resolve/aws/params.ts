@@ -2,6 +2,47 @@
 
 export type Params = Record<string, unknown>;
 
+/**
+ * How deep a request body may nest. No AWS input shape comes near it; a body that goes deeper
+ * is built to exhaust the stack, and the members below this depth are left out (and said so).
+ */
+export const MAX_DEPTH = 64;
+
+/** The warning of a body whose members below `MAX_DEPTH` were left out. */
+export const tooDeep = (what: string, consequence = 'members below that depth are left out') =>
+  `${what} body nested deeper than ${MAX_DEPTH} levels: ${consequence}`;
+
+/** A value with every list or object nested deeper than `max` left out; null when none is. */
+export function pruneDeep(value: unknown, max = MAX_DEPTH): unknown | null {
+  return exceeds(value, max) ? prune(value, max) : null;
+}
+
+// Both recurse at most `max + 1` levels, whatever the input.
+function exceeds(v: unknown, left: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (left === 0) return true;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (exceeds(x, left - 1)) return true;
+  return false;
+}
+
+const isContainer = (v: unknown) => typeof v === 'object' && v !== null;
+
+function prune(v: unknown, left: number): unknown {
+  if (!isContainer(v)) return v;
+  if (Array.isArray(v)) return v.filter((x) => left > 1 || !isContainer(x)).map((x) => prune(x, left - 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as object)) {
+    if (left > 1 || !isContainer(x))
+      Object.defineProperty(out, k, {
+        value: prune(x, left - 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return out;
+}
+
 /** Form keys that carry the protocol, not a parameter. */
 const FORM_PROTOCOL_KEYS = new Set(['Action', 'Version']);
 
@@ -13,13 +54,20 @@ const FORM_PROTOCOL_KEYS = new Set(['Action', 'Version']);
  */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The form keys nested deeper than `MAX_DEPTH` (`a.b.c...`), which `formParams` leaves out. */
+export function formTooDeep(key: string): boolean {
+  let dots = 0;
+  for (let i = key.indexOf('.'); i >= 0; i = key.indexOf('.', i + 1)) if (++dots >= MAX_DEPTH) return true;
+  return false;
+}
+
 export function formParams(
   form: Iterable<[string, string]>,
   renames: Readonly<Record<string, string>> = {},
 ): Params {
   const root: Record<string, unknown> = {};
   for (const [key, value] of form) {
-    if (FORM_PROTOCOL_KEYS.has(key) || key.startsWith('X-Amz-')) continue;
+    if (FORM_PROTOCOL_KEYS.has(key) || key.startsWith('X-Amz-') || formTooDeep(key)) continue;
     const parts = key.split('.');
     // A request can name any key: never let one reach an object's prototype.
     if (parts.some((p) => UNSAFE_KEYS.has(p))) continue;
@@ -59,6 +107,7 @@ function shape(node: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = shape(obj[k]);
+  // keys never hold `__proto__`: formParams drops every key with such a segment
   return out;
 }
 
@@ -69,7 +118,8 @@ function entriesToMap(entries: unknown[]): unknown {
     const rec = e as Record<string, unknown>;
     const k = rec.key ?? rec.Key ?? rec.Name;
     if (typeof k !== 'string') return entries;
-    out[k] = rec.value ?? rec.Value;
+    // a map key is the request's own text: `__proto__` would set the map's prototype
+    if (k !== '__proto__') out[k] = rec.value ?? rec.Value;
   }
   return out;
 }

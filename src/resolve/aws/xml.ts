@@ -8,6 +8,9 @@ import type { XmlList, XmlMap, XmlShape, XmlStruct } from '../../catalog/api-ind
 
 export class XmlError extends Error {}
 
+/** The document nests deeper than the reader follows. */
+export class XmlDepthError extends XmlError {}
+
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const MAX_DEPTH = 64;
 
@@ -51,7 +54,7 @@ class Parser {
   }
 
   element(depth: number): XmlElement {
-    if (depth > MAX_DEPTH) throw new XmlError('XML nested too deeply');
+    if (depth > MAX_DEPTH) throw new XmlDepthError(`XML nested deeper than ${MAX_DEPTH} levels`);
     if (this.s[this.pos] !== '<') throw new XmlError('expected an element');
     const close = this.s.indexOf('>', this.pos);
     if (close < 0) throw new XmlError('unterminated tag');

@@ -48,7 +48,7 @@ describe('cli/generate', () => {
     for (const [format, pattern] of [
       ['terraform', /data "aws_iam_policy_document" "leastpriv"/],
       ['cloudformation', /Type: AWS::IAM::ManagedPolicy/],
-      ['markdown', /- \*\*Needed by:\*\* 2 calls: `s3:GetObject` ×2/],
+      ['markdown', /- \*\*Needed by:\*\* 2 calls: `GetObject` → `s3:GetObject` ×2/],
     ] as const) {
       const out = join(work, `policy.${format}`);
       const r = leastpriv('generate', ...CALLS, '-f', format, '-o', out, '--explain');
@@ -72,7 +72,7 @@ describe('cli/generate', () => {
     assert.equal(r.code, 2);
     assert.equal(
       r.stderr,
-      "leastpriv: bad-line.ndjson:2: status must be a number or null; is this a calls log written by 'leastpriv --calls'?\n",
+      "leastpriv: bad-line.ndjson:2: status must be an HTTP status code (100 to 599) or null; is this a calls log written by 'leastpriv --calls'?\n",
     );
     const missing = leastpriv('generate', 'nope.ndjson');
     assert.equal(missing.code, 2);
@@ -157,7 +157,7 @@ describe('cli/diff', () => {
     assert.match(r.stdout, /^8 permissions checked: 2 missing, 2 unused, 2 over-broad\n/);
     assert.match(
       r.stdout,
-      /unused:\n {2}Orders: Action dynamodb:DeleteItem\n {2}Logs: the whole statement\n/,
+      /unused:\n {2}Orders: Action dynamodb:DeleteItem\n {2}Logs: the whole statement: logs:PutLogEvents\n/,
     );
     assert.match(r.stdout, /S3: s3:\* grants \d+ actions; the calls used s3:GetObject, s3:ListBucket/);
   });
@@ -172,7 +172,12 @@ describe('cli/diff', () => {
     assert.equal(leastpriv('diff', 'policy.json', ...CALLS, '--fail-on', 'sometimes').code, 2);
     const json = JSON.parse(leastpriv('diff', 'policy.json', ...CALLS, '-f', 'json').stdout);
     assert.deepEqual(Object.keys(json), ['missing', 'unused', 'overBroad', 'checked']);
-    assert.deepEqual(json.unused[1], { statement: 'Logs', kind: 'statement', entry: null });
+    assert.deepEqual(json.unused[1], {
+      statement: 'Logs',
+      kind: 'statement',
+      entry: null,
+      actions: ['logs:PutLogEvents'],
+    });
     const md = leastpriv('diff', 'policy.json', ...CALLS, '-f', 'markdown').stdout;
     assert.match(md, /### Missing\n\n\| Action \| Resources \| Needed by \|/);
   });

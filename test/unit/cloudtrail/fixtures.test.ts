@@ -89,7 +89,7 @@ describe('leastpriv trail over the fixture tree', () => {
     const one = trail([join(LOGS, 'AWSLogs'), '--principal', '*:role/ci-*', '-q']);
     assert.deepEqual(parsed(one.stdout), expected('111111111111-role-ci-deployer'));
     const dev = trail([join(LOGS, 'AWSLogs'), '--account', '222222222222', '--region', 'eu-west-1', '-q']);
-    assert.deepEqual(actions(dev.stdout), ['ec2:StopInstances', 'ec2:TerminateInstances']);
+    assert.deepEqual(actions(dev.stdout), ['ec2:StopInstances']);
     const noErrors = trail([join(LOGS, 'AWSLogs'), '--account', '222222222222', '--exclude-errors', '-q']);
     assert.deepEqual(actions(noErrors.stdout), [
       'ec2:DescribeInstances',
@@ -99,6 +99,75 @@ describe('leastpriv trail over the fixture tree', () => {
     const day3 = trail([join(LOGS, 'AWSLogs'), '--since', '2026-11-03', '--until', '2026-11-03']);
     assert.deepEqual(actions(day3.stdout), ['dynamodb:GetItem']);
     assert.match(day3.stderr, /left out by filters: \d+ by --since\/--until/);
+  });
+
+  it('leaves denied calls out of the policy and lists them, unless --include-denied', () => {
+    const args = [join(LOGS, 'AWSLogs'), '--account', '222222222222'];
+    const byDefault = trail(args);
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    assert.deepEqual(actions(byDefault.stdout), [
+      'ec2:DescribeInstances',
+      'ec2:StopInstances',
+      's3:ListAllMyBuckets',
+    ]);
+    assert.match(
+      byDefault.stderr,
+      /\n {2}denied: ec2:TerminateInstances → UnauthorizedOperation \(needs ec2:TerminateInstances\)\n/,
+    );
+    assert.match(
+      byDefault.stderr,
+      /\n {2}note: 1 denied call left out of the policy \(a denial can be a probe\): --include-denied grants it\n/,
+    );
+    const included = trail([...args, '--include-denied']);
+    assert.equal(included.code, 0, included.stderr);
+    assert.deepEqual(actions(included.stdout), [
+      'ec2:DescribeInstances',
+      'ec2:StopInstances',
+      'ec2:TerminateInstances',
+      's3:ListAllMyBuckets',
+    ]);
+    assert.doesNotMatch(included.stderr, /left out of the policy/);
+    // --exclude-errors leaves out the other errors as before; denied calls are still listed.
+    const other = trail([join(LOGS, 'AWSLogs'), '--principal', '*:role/ci-*', '--exclude-errors']);
+    assert.match(other.stderr, /\n {2}denied: iam:CreateRole → AccessDenied/);
+    assert.doesNotMatch(other.stdout, /iam:CreateRole/);
+    const both = trail([
+      join(LOGS, 'AWSLogs'),
+      '--principal',
+      '*:role/ci-*',
+      '--exclude-errors',
+      '--include-denied',
+    ]);
+    assert.match(both.stdout, /iam:CreateRole/);
+    // The calls log keeps every distinct call, denied ones too.
+    const dir = mkdtempSync(join(tmpdir(), 'lp-trail-'));
+    trail([...args, '--calls', join(dir, 'calls.ndjson'), '-q']);
+    const log = readFileSync(join(dir, 'calls.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const terminate = log.find((l) => l.operation === 'TerminateInstances');
+    assert.equal(terminate?.error, 'UnauthorizedOperation');
+    assert.deepEqual(terminate?.actions, ['ec2:TerminateInstances']);
+    const help = trail(['--help']);
+    assert.match(help.stdout, /--include-denied {5}also grant calls that were denied/);
+  });
+
+  it('writes every output it can, and says which one it could not write (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lp-trail-'));
+    const calls = join(dir, 'calls.ndjson');
+    const r = trail([join(LOGS, 'AWSLogs'), '-o', '/dev/full', '--calls', calls]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^leastpriv: cannot write \/dev\/full: no space left on the device \(ENOSPC\); \/dev\/full is not a regular file, so it is written in place and part may have gone out: free some space or choose another path$/m,
+    );
+    assert.equal(
+      readFileSync(calls, 'utf8').trim().split('\n').length,
+      17,
+      'the calls log is written all the same',
+    );
+    assert.match(r.stderr, /policy: \d+ actions? in \d+ statements? → not written \(\/dev\/full\)/);
   });
 
   it('reads lookup-events output, CloudTrail Lake results and standard input alike', () => {

@@ -31,7 +31,7 @@ describe('input/calls-log', () => {
     assert.deepEqual(parseCallsLog(fixture('bad-line.ndjson'), 'x.ndjson'), {
       ok: false,
       error:
-        "x.ndjson:2: status must be a number or null; is this a calls log written by 'leastpriv --calls'?",
+        "x.ndjson:2: status must be an HTTP status code (100 to 599) or null; is this a calls log written by 'leastpriv --calls'?",
     });
     const notJson = parseCallsLog('\n{"time":\n', 'y.ndjson');
     assert.ok(!notJson.ok && notJson.error.startsWith('y.ndjson:2: not JSON'));

@@ -18,7 +18,7 @@ const call = (id: number): CallRecord => ({
   account: '123456789012',
   status: 200,
   error: null,
-  actions: [],
+  actions: id === 3 ? ['iam:PassRole', 'lambda:CreateFunction'] : ['s3:GetObject'],
   resources: [],
   unresolved: null,
 });
@@ -31,15 +31,23 @@ describe('output/markdown', () => {
         ['IAMWriteAppRole', [3]],
       ]),
       call,
-      warnings: ['s3:GetObject: widened the key'],
+      warnings: [
+        's3:GetObject: s3:GetObject on object: ObjectName unknown, used *',
+        'lambda:Invoke (invocation type Event): lambda:InvokeFunction on function: widened',
+        'the policy exceeds 6144 characters without whitespace: split into 2 documents',
+      ],
     });
     assert.match(
       md,
       /^## Least-privilege IAM policy\n\n3 statements, 6 actions, split into 2 managed policies\./,
     );
-    assert.match(md, /> - s3:GetObject: widened the key/);
+    assert.match(
+      md,
+      /\n> - GetObject → s3:GetObject on object: ObjectName unknown, used \*\n> - Invoke \(invocation type Event\) → lambda:InvokeFunction on function: widened\n> - the policy exceeds 6144 characters/,
+    );
     assert.match(md, /### `S3ReadObjects`: Allow\n\n- \*\*Actions:\*\* `s3:GetObject` \(Read\),/);
-    assert.match(md, /- \*\*Needed by:\*\* 2 calls: `s3:GetObject` ×2/);
+    assert.match(md, /- \*\*Needed by:\*\* 2 calls: `GetObject` → `s3:GetObject` ×2\n/);
+    assert.match(md, /- \*\*Needed by:\*\* 1 call: `CreateFunction` → `iam:PassRole`\n/);
     assert.match(
       md,
       /- \*\*Only when:\*\* `iam:PassedToService` StringEquals `lambda.amazonaws.com`; and `aws:RequestedRegion` StringEquals `us-east-1`/,

@@ -19,9 +19,17 @@ describe('output/terraform', () => {
 
   it('writes one data block per document, with Sids, conditions and not_ lists', () => {
     const tf = renderPolicy(SAMPLE, 'terraform');
+    assert.match(tf, /^# Written by leastpriv\. The policy is split into 2 documents, each within the\n/);
+    assert.ok(
+      tf.endsWith(
+        '\n\nlocals {\n  leastpriv_policies = [\n    data.aws_iam_policy_document.leastpriv.json,\n    data.aws_iam_policy_document.leastpriv_2.json,\n  ]\n}\n',
+      ),
+      tf.slice(-300),
+    );
+    // the example in the header is Terraform as written, once uncommented
     assert.match(
       tf,
-      /^# Written by leastpriv\. Attach with: policy = data\.aws_iam_policy_document\.leastpriv\.json, data\.aws_iam_policy_document\.leastpriv_2\.json\n/,
+      /\n# {3}resource "aws_iam_policy" "leastpriv" \{\n# {5}count {7}= length\(local\.leastpriv_policies\)\n/,
     );
     assert.match(
       tf,
@@ -32,6 +40,15 @@ describe('output/terraform', () => {
       /\n {4}condition \{\n {6}test {5}= "StringEquals"\n {6}variable = "iam:PassedToService"\n {6}values {3}= \["lambda.amazonaws.com"\]\n {4}\}/,
     );
     assert.match(tf, /not_actions {3}= \["s3:\*"\]\n {4}not_resources = \["arn:aws:s3:::x\/%%\{y\}"\]/);
+  });
+
+  it('writes a single document with a one-line attach hint', () => {
+    const tf = renderPolicy(SAMPLE.slice(0, 1), 'terraform');
+    assert.match(
+      tf,
+      /^# Written by leastpriv\. Attach with: policy = data\.aws_iam_policy_document\.leastpriv\.json\n/,
+    );
+    assert.ok(!tf.includes('locals'));
   });
 
   it('reads back as the same documents', () => {

@@ -4,7 +4,7 @@
  * operation outright; the target prefix or service name picks the service.
  */
 import type { ApiIndex, ApiService, Protocol, RawOperation } from '../../../catalog/api-index.js';
-import { type Candidate, endpointOwner, type RequestView } from '../candidates.js';
+import { type Candidate, endpointOwner, operationOf, type RequestView } from '../candidates.js';
 import { cborParams, jsonProtocolParams } from '../extract.js';
 import { type Found, notFound, type Outcome } from './outcome.js';
 
@@ -34,7 +34,7 @@ function pick(
 ): Outcome {
   if (candidates.length === 0)
     return notFound('unknown-service', `no ${protocol} service has target ${target}`, null, name);
-  const withOp = candidates.filter((c) => c.service.ops[name] !== undefined);
+  const withOp = candidates.filter((c) => operationOf(c.service, name) !== undefined);
   if (withOp.length === 0) {
     const svc = (candidates[0] as Candidate).service.id;
     return notFound('unknown-operation', `${svc} has no operation ${name}`, svc, name);
@@ -44,7 +44,7 @@ function pick(
     const ids = withOp.map((c) => c.service.id).join(', ');
     return notFound('ambiguous', `${target}.${name} matches ${ids}`, null, name);
   }
-  const op = owner.service.ops[name] as RawOperation;
+  const op = operationOf(owner.service, name) as RawOperation;
   return { kind: 'found', candidate: owner, name, op, protocol, extract: extract(op) };
 }
 

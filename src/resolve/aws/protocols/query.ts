@@ -3,7 +3,7 @@
  * form body or, for GET and presigned requests, in the query string.
  */
 import type { Protocol, RawOperation } from '../../../catalog/api-index.js';
-import { type Candidate, endpointOwner, type RequestView, speaking } from '../candidates.js';
+import { type Candidate, endpointOwner, operationOf, type RequestView, speaking } from '../candidates.js';
 import { formProtocolParams } from '../extract.js';
 import { notFound, type Outcome } from './outcome.js';
 
@@ -24,7 +24,7 @@ export function resolveQuery(view: RequestView, form: URLSearchParams, action: s
   let candidates: Candidate[] = speaking(view, ['query', 'ec2']);
   if (candidates.length === 0)
     return notFound('unknown-service', `no query service serves ${view.call.host}`);
-  const withOp = candidates.filter((c) => c.service.ops[action] !== undefined);
+  const withOp = candidates.filter((c) => operationOf(c.service, action) !== undefined);
   if (withOp.length === 0) {
     const svc = (candidates[0] as Candidate).service.id;
     return notFound('unknown-operation', `${svc} has no operation ${action}`, svc, action);
@@ -41,7 +41,7 @@ export function resolveQuery(view: RequestView, form: URLSearchParams, action: s
     const ids = candidates.map((c) => c.service.id).join(', ');
     return notFound('ambiguous', `Action=${action} matches ${ids}`, null, action);
   }
-  const op = candidate.service.ops[action] as RawOperation;
+  const op = operationOf(candidate.service, action) as RawOperation;
   const protocol: Protocol = candidate.service.protocols.includes('ec2') ? 'ec2' : 'query';
   const truncated = view.call.bodyTruncated;
   return {

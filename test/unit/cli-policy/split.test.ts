@@ -1,0 +1,84 @@
+/** A policy over the managed-policy size limit, as a user writes it: one document per file. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'leastpriv-split-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** 120 calls to distinct queues: one statement whose resource list is far over 6,144 characters. */
+function callsLog(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    const queue = `arn:aws:sqs:us-east-1:123456789012:a-queue-with-a-rather-long-name-number-${String(i).padStart(3, '0')}`;
+    lines.push(
+      JSON.stringify({
+        time: '2026-11-21T18:00:00.000Z',
+        source: 'proxy',
+        provider: 'aws',
+        service: 'sqs',
+        operation: i % 2 ? 'SendMessage' : 'DeleteQueue',
+        region: 'us-east-1',
+        account: '123456789012',
+        status: 200,
+        error: null,
+        actions: [i % 2 ? 'sqs:SendMessage' : 'sqs:DeleteQueue'],
+        resources: [queue],
+        unresolved: null,
+      }),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('cli/split policies', () => {
+  it('writes one JSON file per document, each a document IAM takes as it is', () => {
+    const calls = join(work, 'calls.ndjson');
+    writeFileSync(calls, callsLog());
+    const out = join(work, 'out', 'policy.json');
+    const r = spawnSync(process.execPath, [MAIN, 'generate', calls, '-o', out], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const files = [out, join(work, 'out', 'policy.2.json')];
+    const docs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    assert.ok(!existsSync(join(work, 'out', 'policy.3.json')));
+    for (const [i, d] of docs.entries()) {
+      assert.equal(d.Version, '2012-10-17', files[i]);
+      assert.ok(Array.isArray(d.Statement) && d.Statement.length > 0, files[i]);
+      assert.ok(JSON.stringify(d).length <= 6144, `${files[i]} is over the limit`);
+    }
+    const resources = docs.flatMap((d) => d.Statement.flatMap((s: { Resource: string[] }) => s.Resource));
+    assert.equal(new Set(resources).size, 120);
+    assert.match(r.stderr, new RegExp(`${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, .*policy\\.2\\.json`));
+  });
+
+  it('--compact writes many sibling resources as their common prefix, and says so', () => {
+    const calls = join(work, 'calls-compact.ndjson');
+    writeFileSync(calls, callsLog());
+    const out = join(work, 'compact', 'policy.json');
+    const r = spawnSync(process.execPath, [MAIN, 'generate', calls, '--compact', '-o', out], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(readFileSync(out, 'utf8'));
+    const prefix = 'arn:aws:sqs:us-east-1:123456789012:a-queue-with-a-rather-long-name-number-';
+    assert.deepEqual(
+      doc.Statement.map((s: { Action: string | string[]; Resource: string | string[] }) => [
+        s.Action,
+        s.Resource,
+      ]),
+      [[['sqs:DeleteQueue', 'sqs:SendMessage'], `${prefix}*`]],
+    );
+    assert.ok(!existsSync(join(work, 'compact', 'policy.2.json')));
+    assert.match(r.stderr, /--compact: 60 resources of sqs:DeleteQueue written as .*number-\*\n/);
+    assert.match(r.stderr, /--compact: 60 resources of sqs:SendMessage written as .*number-\*\n/);
+  });
+});
