@@ -27,15 +27,15 @@
  * A service with such operations has `t`, its shape table.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { v2MemberFacts, v3MemberFacts } from './api-index/member-facts.mjs';
 import { shapeTable, v2XmlNode, v3Resolve, v3XmlNode } from './api-index/xml-shapes.mjs';
-import { emit } from './lib/emit.mjs';
+import { ensureSources, sourcesRequire as require, sourcePackages } from './lib/data-sources.mjs';
+import { checking, emit } from './lib/emit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(root, 'package.json'));
+ensureSources({ install: !checking });
 const outDir = join(root, 'data', 'aws-api');
 
 /**
@@ -448,10 +448,7 @@ function v3Service(pkg) {
 const norm = (s) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 function main() {
-  const pkgJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const v3Packages = Object.keys(pkgJson.devDependencies ?? {})
-    .filter((n) => n.startsWith('@aws-sdk/client-'))
-    .sort();
+  const v3Packages = sourcePackages().filter((n) => n.startsWith('@aws-sdk/client-'));
   const services = new Map();
   const v2 = v2Models();
   const bySdkId = new Map();

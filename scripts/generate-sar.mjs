@@ -13,13 +13,13 @@
 // data/aws-sar/index.json: { "source", "version", "prefixes": { prefix: name }, "services": { sdkKey: prefix } }
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureSources, sourcesRequire as require } from './lib/data-sources.mjs';
 import { checking, emit } from './lib/emit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(join(root, 'package.json'));
+ensureSources({ install: !checking });
 const out = join(root, 'data', 'aws-sar');
 
 /** The folder of an installed package (its exports may hide package.json). */
@@ -162,12 +162,8 @@ for (const prefix of prefixes) {
 // SDK service keys -> IAM prefix, from the aws-sdk v2 API model metadata when available.
 const services = {};
 const conflicts = [];
-let apisDir = null;
-try {
-  apisDir = join(packageDir('aws-sdk'), 'apis');
-} catch {
-  apisDir = null;
-}
+// Always present (ensureSources): without it the aliases and REST paths would silently vanish.
+const apisDir = join(packageDir('aws-sdk'), 'apis');
 if (apisDir) {
   const sar = new Set(prefixes);
   const files = readdirSync(apisDir)

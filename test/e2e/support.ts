@@ -334,7 +334,11 @@ export function exec(cmd: string, args: string[], options: ExecOptions): Promise
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
-    child.stdin?.end(options.input ?? '');
+    // A command that exits, or closes its stdin, before reading it makes this write fail with
+    // EPIPE: that is the command's business (its exit status tells), not an uncaught error.
+    child.stdin?.on('error', () => undefined);
+    if (options.input) child.stdin?.end(options.input);
+    else child.stdin?.end();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
