@@ -152,9 +152,15 @@ export class Session {
     return parseRecord(this.records[this.records.length - 1] as string);
   }
 
-  /** Adds a call whose operation is already known (CloudTrail, client-side monitoring). */
-  addOperation(op: Operation, meta: CallMeta): CallRecord {
-    const requirements = authorizeAws(op);
+  /**
+   * Adds a call whose operation is already known (CloudTrail, client-side monitoring, code
+   * scanning). `adjust`, when given, rewrites the requirements the authorize stage found (a
+   * source that knows more about its parameters than the operation shows: `scan` turns the
+   * values it could not know into `*`).
+   */
+  addOperation(op: Operation, meta: CallMeta, adjust?: Adjust): CallRecord {
+    const authorized = authorizeAws(op);
+    const requirements = authorized && adjust ? adjust(authorized) : authorized;
     const name = `${op.service}:${op.operation}`;
     if (requirements === null) this.noteUnresolved('no-mapping', name);
     // Until the account is known, its requirements stay apart: an sts GetCallerIdentity
@@ -170,11 +176,12 @@ export class Session {
       resources: requirements ? sorted(requirements.flatMap((r) => r.resources)) : null,
       unresolved: requirements === null ? 'no-mapping' : null,
       ...meta.trace,
+      ...meta.code,
       ...(requirements ? { requirements: requirements.map(toLogged) } : {}),
     });
     if (accountless) {
       const key = `${name}\n${requirementKey(requirements)}`;
-      const p = this.pending.get(key) ?? { op, requirements, ids: [] };
+      const p = this.pending.get(key) ?? { op, requirements, ids: [], ...(adjust ? { adjust } : {}) };
       p.ids.push(this.lastId);
       this.pending.set(key, p);
     }
@@ -187,7 +194,8 @@ export class Session {
     const account = this.ctx.learnedAccount;
     if (account === null || this.pending.size === 0) return;
     for (const p of this.pending.values()) {
-      const requirements = authorizeAws({ ...p.op, account }) ?? p.requirements;
+      const again = authorizeAws({ ...p.op, account });
+      const requirements = (again && p.adjust ? p.adjust(again) : again) ?? p.requirements;
       const filled = {
         account,
         actions: sorted(requirements.map((r) => r.action)),
@@ -366,7 +374,12 @@ export interface CallMeta {
   error: string | null;
   /** Where the request went, when the source saw the request itself. */
   trace?: { host: string; method: string; path: string };
+  /** Where the call is in the code, when the source read the code (`scan`). */
+  code?: { file: string; line: number };
 }
+
+/** Rewrites the requirements the authorize stage found for one call (see `addOperation`). */
+export type Adjust = (requirements: Requirement[]) => Requirement[];
 
 function callMeta(call: ObservedCall): CallMeta {
   return {
@@ -392,6 +405,7 @@ interface Pending {
   op: Operation;
   requirements: Requirement[];
   ids: number[];
+  adjust?: Adjust;
 }
 
 function requirementKey(requirements: Requirement[]): string {

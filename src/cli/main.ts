@@ -34,6 +34,16 @@ const COMMANDS: Record<string, Command> = {
     summary: 'policy from recorded calls (several logs are merged)',
     run: async (argv) => (await import('./generate.js')).generateCommand(argv),
   },
+  scan: {
+    usage: 'scan PATH... [options]',
+    summary: 'policy from application code (JavaScript/TypeScript, Python boto3)',
+    run: async (argv) => (await import('./scan.js')).scanCommand(argv),
+  },
+  report: {
+    usage: 'report CALLS.ndjson... [-o report.html]',
+    summary: 'the capture page as one self-contained HTML file',
+    run: async (argv) => (await import('./report.js')).reportCommand(argv),
+  },
   diff: {
     usage: 'diff POLICY CALLS.ndjson...',
     summary: 'unused, missing and over-broad permissions',
@@ -48,6 +58,16 @@ const COMMANDS: Record<string, Command> = {
     usage: 'lint POLICY',
     summary: 'mistakes a reviewer would catch',
     run: async (argv) => (await import('./lint.js')).lintCommand(argv),
+  },
+  refine: {
+    usage: 'refine --config leastpriv.yaml [--prune] [--push]',
+    summary: 'commit the policies in the repository refined to what the roles did',
+    run: async (argv) => (await import('./refine.js')).refineCommand(argv),
+  },
+  prune: {
+    usage: 'prune ROLE --usage PATH [--days 90] [--apply] [--rollback N]',
+    summary: "remove what a live role's policies grant and it did not use",
+    run: async (argv) => (await import('./prune.js')).pruneCommand(argv),
   },
   data: {
     usage: 'data check [-v]',

@@ -1,6 +1,7 @@
 import { shellAssignments, shellQuote, writeTrustFiles } from '../capture/proxy/client-env.js';
 import { LeastprivError } from '../errors.js';
 import { writeFileAtomic } from '../output/write.js';
+import { openUi, uiPort } from '../ui/index.js';
 import { FAILS_ONLY_OPTION, OUTPUT_OPTIONS, PROXY_OPTIONS, parse, parsePort } from './args.js';
 import { type Stopping, startCapture, stopCapture } from './capture.js';
 import { LivePolicy } from './live.js';
@@ -37,6 +38,10 @@ Options:
       --fails-only         only the permissions of the calls that were denied
       --body-limit SIZE    request body bytes kept for parsing (default 1MiB)
       --explain            at exit, the calls behind each statement
+      --ui                 serve a page on 127.0.0.1 to watch the capture: the calls, the
+                           policy, the calls behind each statement, a button that writes
+                           the files now; its URL (with a secret token) is printed once
+      --ui-port PORT       port of that page (default: a free one; implies --ui)
   -q, --quiet              no live policy, no summary
   -h, --help               this help
 `;
@@ -53,6 +58,8 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       env: { type: 'string' },
       'print-env': { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
+      ui: { type: 'boolean', default: false },
+      'ui-port': { type: 'string' },
     },
     'proxy',
   );
@@ -61,6 +68,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const port = parsePort(values.port, '--port');
+  const pagePort = uiPort(values);
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(values.host)) {
     process.stderr.write(
       `leastpriv: listening on ${values.host}, not loopback: anyone who can reach this address can send calls through the proxy with your workload's view of AWS\n`,
@@ -102,16 +110,21 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       `In the terminal that runs your workload:${how}\n`,
   );
 
+  const outputOptions = { keepOnEmpty: true, fallbackHome: capture.home, log };
+  const write = () => writeOutputs(capture, values, outputOptions);
+  const writeNow = () => {
+    const w = write();
+    return `wrote ${w.policy}${w.calls ? ` and ${w.calls}` : ''}; still serving`;
+  };
+  const ui = pagePort === null ? null : await openUi(capture.session, pagePort, writeNow);
+
   live = values.quiet || !process.stderr.isTTY ? null : new LivePolicy(capture.session, process.stderr);
   live?.start();
 
-  const outputOptions = { keepOnEmpty: true, fallbackHome: capture.home, log };
   return await new Promise<number>((resolve) => {
-    const write = () => writeOutputs(capture, values, outputOptions);
     process.on('SIGHUP', () => {
       try {
-        const w = write();
-        log(`wrote ${w.policy}${w.calls ? ` and ${w.calls}` : ''}; still serving`);
+        log(writeNow());
       } catch (err) {
         log((err as Error).message);
       }
@@ -122,6 +135,7 @@ export async function proxyCommand(argv: string[]): Promise<number> {
       live?.stop();
       stopping = stopCapture(capture);
       await stopping.done;
+      await ui?.close();
       let code = 0;
       try {
         const w = write();

@@ -10,6 +10,7 @@ import {
 } from '../capture/proxy/client-env.js';
 import type { TlsRejection } from '../capture/proxy/server.js';
 import { LeastprivError } from '../errors.js';
+import { openUi, uiPort } from '../ui/index.js';
 import { FAILS_ONLY_OPTION, OUTPUT_OPTIONS, PROXY_OPTIONS, parse, valueOptions } from './args.js';
 import { type Capture, startCapture, stopCapture } from './capture.js';
 import { runChild, stopChild } from './child.js';
@@ -48,6 +49,10 @@ Options:
                            (sets AWS_CSM_ENABLED/PORT/HOST; no parameters, so every
                            resource is "*")
       --explain            after the summary, the calls behind each statement
+      --ui                 serve a page on 127.0.0.1 to watch the capture while the command
+                           runs (its URL, with a secret token, is printed once); afterwards,
+                           'leastpriv report CALLS.ndjson' writes the same page as a file
+      --ui-port PORT       port of that page (default: a free one; implies --ui)
   -q, --quiet              no summary on stderr
   -h, --help               this help
 
@@ -70,6 +75,8 @@ const RUN_OPTIONS = {
   force: { type: 'boolean', default: false },
   'on-tls-reject': { type: 'string', default: 'stop' },
   csm: { type: 'boolean', default: false },
+  ui: { type: 'boolean', default: false },
+  'ui-port': { type: 'string' },
 } as const;
 
 /** leastpriv's options and the command: split at `--`, which is required after options. */
@@ -110,6 +117,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Before a command that may run for twenty minutes: can its results be written?
   checkWritable(values.output, 'the policy (-o)');
   checkWritable(values.calls, 'the calls log (--calls)');
+  const pagePort = uiPort(values);
+  if (values.csm && pagePort !== null)
+    throw new LeastprivError('usage', "--ui shows the proxy's capture: use it without --csm");
   if (values.csm) return runWithCsm(values, file, args);
   const onReject = values['on-tls-reject'];
   if (onReject !== 'stop' && onReject !== 'warn') {
@@ -145,6 +155,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     trust,
   });
 
+  const ui =
+    pagePort === null
+      ? null
+      : await openUi(capture.session, pagePort, () => {
+          if (!values.output || values.output === '-')
+            throw new Error(
+              'nothing to write yet: without -o FILE the policy goes to stdout when the command ends',
+            );
+          const w = writeOutputs(capture, values, { keepOnEmpty: true, fallbackHome: capture.home });
+          return `wrote ${w.policy}${w.calls ? ` and ${w.calls}` : ''}; the command is still running`;
+        });
+
   const overrides = endpointOverrides(process.env, args);
   for (const o of overrides) process.stderr.write(`leastpriv: ${overrideWarning(o)}\n`);
 
@@ -158,6 +180,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', hurry);
   process.on('SIGTERM', hurry);
   await stopping.done;
+  await ui?.close();
   let written: Written | null = null;
   try {
     written = writeOutputs(capture, values, { keepOnEmpty: true, fallbackHome: capture.home });

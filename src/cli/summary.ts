@@ -50,9 +50,11 @@ export function formatExplain(session: Session): string {
     for (const id of ids) {
       const r = session.call(id);
       if (!r) continue;
-      const where = r.host
-        ? ` (${r.method} ${r.host}${r.path})`
-        : ` (${r.source}, ${r.region ?? 'no region'})`;
+      const where = r.file
+        ? ` (${r.file}:${r.line ?? '?'})`
+        : r.host
+          ? ` (${r.method} ${r.host}${r.path})`
+          : ` (${r.source}, ${r.region ?? 'no region'})`;
       const { operation, actions } = callNeeds(r, actionsOf.get(sid) ?? []);
       const name = `${operation}${actions.length ? ` → ${actions.join(', ')}` : ''}${where}`;
       counts.set(name, (counts.get(name) ?? 0) + 1);

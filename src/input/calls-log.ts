@@ -8,7 +8,7 @@ import { setOwn } from './policy-json.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-const SOURCES = new Set(['proxy', 'csm', 'cloudtrail']);
+const SOURCES = new Set(['proxy', 'csm', 'cloudtrail', 'scan']);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,7 +52,7 @@ export function recordProblem(v: unknown): string | null {
   if (!isObj(v)) return 'not a JSON object';
   if (typeof v.time !== 'string') return 'time must be a string';
   if (typeof v.source !== 'string' || !SOURCES.has(v.source))
-    return 'source must be proxy, csm or cloudtrail';
+    return 'source must be proxy, csm, cloudtrail or scan';
   if (v.provider !== 'aws') return 'provider must be aws';
   for (const f of ['service', 'operation', 'region', 'account', 'error'] as const) {
     if (!isStrOrNull(v[f])) return `${f} must be a string or null`;
@@ -69,6 +69,11 @@ export function recordProblem(v: unknown): string | null {
   for (const f of ['host', 'method', 'path'] as const) {
     if (v[f] !== undefined && typeof v[f] !== 'string') return `${f} must be a string when present`;
   }
+  if (v.file !== undefined && typeof v.file !== 'string') return 'file must be a string when present';
+  if (v.line !== undefined && !(typeof v.line === 'number' && Number.isInteger(v.line) && v.line >= 1))
+    return 'line must be a positive integer when present';
+  if (v.candidates !== undefined && !isStrings(v.candidates))
+    return 'candidates must be a list of strings when present';
   if (v.requirements !== undefined) {
     if (!Array.isArray(v.requirements)) return 'requirements must be a list';
     for (let i = 0; i < v.requirements.length; i++) {
@@ -127,6 +132,9 @@ function contractFields(r: CallRecord): CallRecord {
   if (r.host !== undefined) out.host = r.host;
   if (r.method !== undefined) out.method = r.method;
   if (r.path !== undefined) out.path = r.path;
+  if (r.file !== undefined) out.file = r.file;
+  if (r.line !== undefined) out.line = r.line;
+  if (r.candidates !== undefined) out.candidates = [...r.candidates];
   if (r.requirements !== undefined) out.requirements = r.requirements.map(requirementFields);
   return out;
 }

@@ -15,7 +15,7 @@ export interface LoggedRequirement {
 /** One line of the calls log (NDJSON). The first twelve fields are a stable contract. */
 export interface CallRecord {
   time: string;
-  source: 'proxy' | 'csm' | 'cloudtrail';
+  source: 'proxy' | 'csm' | 'cloudtrail' | 'scan';
   provider: 'aws';
   service: string | null;
   operation: string | null;
@@ -29,6 +29,12 @@ export interface CallRecord {
   host?: string;
   method?: string;
   path?: string;
+  /** `leastpriv scan`: the source file of the call site, as given on the command line. */
+  file?: string;
+  /** `leastpriv scan`: the call site's line in `file` (from 1). */
+  line?: number;
+  /** `leastpriv scan`, `unresolved: "ambiguous"`: the operations the call may be (`s3:GetObject`). */
+  candidates?: string[];
   /** The permissions behind `actions` and `resources`, paired, with their conditions. */
   requirements?: LoggedRequirement[];
 }
