@@ -301,7 +301,11 @@ describe('ui: watching a capture in a browser', { timeout: 120_000 }, () => {
       await page.locator('#statement-filter-clear').click();
       await eventually(async () => assert.equal(await rows.count(), 3));
 
-      // Copy puts the exact JSON of the policy on the clipboard.
+      // Copy puts the exact JSON of the policy on the clipboard (once the page has the policy
+      // with the denied call's permission: the policy is sent at most once a second).
+      await eventually(async () =>
+        assert.match((await page.locator('#policy-text').textContent()) ?? '', /"s3:ListBucket"/),
+      );
       await page.locator('#copy-policy').click();
       await page.locator('#copy-policy', { hasText: 'Copied' }).waitFor({ timeout: 5000 });
       const copied = String(await page.evaluate('navigator.clipboard.readText()'));
