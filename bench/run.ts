@@ -4,7 +4,7 @@
  *
  *   node dist/bench/run.js [--only NAME]... [--profile]
  *
- * NAME is a benchmark (`proxy`, `resolve`, `policy`) or a part of one (`proxy.throughput`,
+ * NAME is a benchmark (`proxy`, `resolve`, `policy`, `trail`, `scan`) or a part of one (`proxy.throughput`,
  * `proxy.latency`, `proxy.upload`, `proxy.ready`, `proxy.hostile`). `--profile` runs the throughput proxy under
  * `node --cpu-prof` (profiles in bench/results/profile/) and prints where its time went.
  * A partial run replaces the figures it measured and keeps the others (of the benchmarks
@@ -60,6 +60,7 @@ const BENCHES: Bench[] = [
   external('resolve', 'resolve.js', 'benchResolve'),
   external('policy', 'policy.js', 'benchPolicy'),
   external('trail', 'trail.js', 'benchTrail'),
+  external('scan', 'scan.js', 'benchScan'),
 ];
 
 function available(b: Bench): boolean {

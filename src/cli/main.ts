@@ -117,14 +117,25 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof LeastprivError) {
-      process.stderr.write(`leastpriv: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`leastpriv: internal error, please report it: ${(err as Error).stack ?? err}\n`);
-    process.exit(70);
-  },
-);
+/**
+ * Exits once what was written to stdout and stderr has been handed to the OS: on a pipe, Node
+ * writes asynchronously, and exiting at once cuts a long summary at 64 KiB.
+ */
+function exit(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exit, (err: unknown) => {
+  if (err instanceof LeastprivError) {
+    process.stderr.write(`leastpriv: ${err.message}\n`);
+    exit(2);
+    return;
+  }
+  process.stderr.write(`leastpriv: internal error, please report it: ${(err as Error).stack ?? err}\n`);
+  exit(70);
+});

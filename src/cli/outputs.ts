@@ -125,7 +125,11 @@ export function writeOutputs(
   let policyWhere = 'stdout';
   if (toFile && keepPolicy) policyWhere = `${toFile} (kept)`;
   else if (toFile) {
-    const files = renderPolicyFiles(built.documents, capture.format, toFile, report);
+    // a device or a pipe (`-o /dev/null`) takes every document in one stream, never `.2` files
+    const regular = !statOrNull(toFile) || statOrNull(toFile)?.isFile() === true;
+    const files = regular
+      ? renderPolicyFiles(built.documents, capture.format, toFile, report)
+      : [{ path: toFile, text: renderPolicy(built.documents, capture.format, report) }];
     policyWhere = files
       .map((f) => writeOrFallback(f.path, () => f.text, 'the policy', options, log))
       .join(', ');

@@ -185,37 +185,48 @@ async function readRole(sdk: IamSdk, iam: IAMClient, roleName: string): Promise<
 }
 
 /**
- * IAM's action-level last-accessed data for the role. Endpoints without it (moto answers these
- * calls with an error) give the reason instead: the usage then comes from --usage alone.
+ * IAM's action-level last-accessed data for the role: `GenerateServiceLastAccessedDetails`
+ * (Granularity ACTION_LEVEL), then `GetServiceLastAccessedDetails` until the job is done (waits
+ * of 1, 2, 4... s, 2 minutes at most) and through every page (Marker). Endpoints without it
+ * (moto answers these calls with an error) give the reason instead: the usage then comes from
+ * --usage alone.
  */
 async function lastAccessed(
   sdk: IamSdk,
   iam: IAMClient,
   arn: string,
-): Promise<{ services: ServiceLastAccessed[] } | { unavailable: string }> {
+): Promise<{ services: ServiceLastAccessed[]; jobId: string } | { unavailable: string }> {
   try {
     const job = await iam.send(
       new sdk.GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'ACTION_LEVEL' }),
     );
     const jobId = job.JobId;
     if (!jobId) return { unavailable: 'the endpoint returned no job id' };
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
+    let delay = 1000;
     for (;;) {
       const services: ServiceLastAccessed[] = [];
       let marker: string | undefined;
       let status: string | undefined;
+      let error: { Code?: string; Message?: string } | undefined;
       do {
         const page = await iam.send(
           new sdk.GetServiceLastAccessedDetailsCommand({ JobId: jobId, Marker: marker }),
         );
         status = page.JobStatus;
+        error = page.Error;
         services.push(...(page.ServicesLastAccessed ?? []));
         marker = page.IsTruncated ? page.Marker : undefined;
       } while (marker && status === 'COMPLETED');
-      if (status === 'COMPLETED') return { services };
-      if (status === 'FAILED') return { unavailable: 'the last-accessed job failed' };
-      if (Date.now() > deadline) return { unavailable: 'the last-accessed job did not finish within 60 s' };
-      await new Promise((r) => setTimeout(r, 1000));
+      if (status === 'COMPLETED') return { services, jobId };
+      if (status === 'FAILED') {
+        const why = error ? ` (${error.Code ?? 'error'}: ${error.Message ?? 'no message'})` : '';
+        return { unavailable: `the last-accessed job ${jobId} failed${why}` };
+      }
+      if (Date.now() + delay > deadline)
+        return { unavailable: `the last-accessed job ${jobId} did not finish within 2 minutes` };
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
     }
   } catch (err) {
     const e = err as Error;
@@ -554,7 +565,7 @@ export async function pruneCommand(argv: string[]): Promise<number> {
       rollback,
       lastAccessed:
         'services' in advisor
-          ? `${advisor.services.length} services reported; an action seen used in the window is kept`
+          ? `${advisor.services.length} services reported (job ${advisor.jobId}); an action seen used in the window is kept`
           : `${advisor.unavailable}; the usage comes from --usage alone`,
     });
     emit(summary, values.output);

@@ -18,6 +18,17 @@ import { isDenied, Session } from '../index.js';
 import { loadCallsLogs, parsePolicyInput, policiesFromTerraform } from '../input/index.js';
 import type { CallRecord, PolicyDocument } from '../model/index.js';
 import { writeFileAtomic } from '../output/write.js';
+import {
+  ACCESS_ANALYZER_MAX_DAYS,
+  AccessAnalyzerJobError,
+  type AccessAnalyzerSpec,
+  accessAnalyzerNotes,
+  type GeneratedUsage,
+  generatedUsage,
+  generationInput,
+  pollGeneratedPolicy,
+  trailRegion,
+} from '../review/access-analyzer.js';
 import { parseRefineConfig, type RoleConfig, refineBranch } from '../review/config.js';
 import {
   commitMessage,
@@ -46,6 +57,10 @@ permissions, the calls behind them and the unused candidates in the commit messa
 removed without --prune. Your checkout, index and current branch are left as they are.
 
 Policies are read from the base commit (HEAD); calls logs and CloudTrail paths from the files.
+usage.access_analyzer starts an IAM Access Analyzer policy generation job for the role (its arn)
+over the last usage.days days (default and most: 90) of the trail, waits for it, and reads the
+actions of the generated policy (@aws-sdk/client-accessanalyzer; AWS credentials as the SDK
+finds them).
 
 Options:
       --config FILE        the configuration (default: leastpriv.yaml)
@@ -58,6 +73,9 @@ Options:
                            github.com, else gitlab)
       --base REF           the commit to start from (default: HEAD)
       --role NAME          only this role (repeatable)
+      --endpoint-url URL   the IAM Access Analyzer endpoint (usage.access_analyzer);
+                           --upstream URL is the same
+      --region REGION      the region for Access Analyzer (default: the trail's region)
   -o, --output FILE        write the Markdown summary to FILE (default: stdout)
   -q, --quiet              nothing on stderr
   -h, --help               this help
@@ -75,6 +93,9 @@ const REFINE_OPTIONS = {
   forge: { type: 'string' },
   base: { type: 'string', default: 'HEAD' },
   role: { type: 'string', multiple: true },
+  'endpoint-url': { type: 'string' },
+  upstream: { type: 'string' },
+  region: { type: 'string' },
   output: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -154,6 +175,96 @@ export async function loadUsage(
       days: spec.days,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Usage: IAM Access Analyzer policy generation
+
+type AnalyzerSdk = typeof import('@aws-sdk/client-accessanalyzer');
+
+async function loadAnalyzerSdk(): Promise<AnalyzerSdk> {
+  try {
+    return await import('@aws-sdk/client-accessanalyzer');
+  } catch {
+    throw new LeastprivError(
+      'usage',
+      'usage.access_analyzer talks to IAM Access Analyzer through @aws-sdk/client-accessanalyzer, which is not installed: npm install @aws-sdk/client-accessanalyzer',
+    );
+  }
+}
+
+export interface AnalyzerEndpoint {
+  endpoint: string | undefined;
+  region: string | undefined;
+}
+
+/**
+ * Starts a policy generation job for the role over the last `days` of the trail, waits for it
+ * (`GetGeneratedPolicy` with backoff) and turns the generated policies into records.
+ */
+export async function accessAnalyzerUsage(
+  spec: AccessAnalyzerSpec,
+  principalArn: string,
+  days: number | null,
+  now: number,
+  documents: readonly PolicyDocument[],
+  where: AnalyzerEndpoint,
+): Promise<{ jobId: string; usage: GeneratedUsage }> {
+  const sdk = await loadAnalyzerSdk();
+  const region = where.region ?? trailRegion(spec.trailArn) ?? 'us-east-1';
+  const client = new sdk.AccessAnalyzerClient({
+    region,
+    ...(where.endpoint ? { endpoint: where.endpoint } : {}),
+  });
+  const failed = (what: string, err: unknown): LeastprivError => {
+    const e = err as Error & { name?: string };
+    return new LeastprivError(
+      'io',
+      `Access Analyzer ${what} failed: ${e.name ?? 'Error'}: ${e.message}; check the credentials, the trail, the access role and --endpoint-url`,
+    );
+  };
+  try {
+    const window = {
+      start: new Date(now - (days ?? ACCESS_ANALYZER_MAX_DAYS) * 86_400_000),
+      end: new Date(now),
+    };
+    let jobId: string | undefined;
+    try {
+      const started = await client.send(
+        new sdk.StartPolicyGenerationCommand(generationInput(spec, principalArn, window)),
+      );
+      jobId = started.jobId;
+    } catch (err) {
+      throw failed(`StartPolicyGeneration for ${principalArn}`, err);
+    }
+    if (!jobId) throw new LeastprivError('io', 'Access Analyzer StartPolicyGeneration returned no job id');
+    const id = jobId;
+    try {
+      const answer = await pollGeneratedPolicy(
+        async (j) => {
+          try {
+            return await client.send(
+              new sdk.GetGeneratedPolicyCommand({
+                jobId: j,
+                includeResourcePlaceholders: false,
+                includeServiceLevelTemplate: false,
+              }),
+            );
+          } catch (err) {
+            throw failed(`GetGeneratedPolicy of job ${j}`, err);
+          }
+        },
+        id,
+        { sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: Date.now },
+      );
+      return { jobId: id, usage: generatedUsage(answer, id, documents) };
+    } catch (err) {
+      if (err instanceof AccessAnalyzerJobError) throw new LeastprivError('io', err.message);
+      throw err;
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +464,16 @@ export async function refineCommand(argv: string[]): Promise<number> {
       `refine takes no arguments ('${positionals[0]}'): leastpriv refine --config FILE`,
     );
   }
+  const endpoint = values['endpoint-url'] ?? values.upstream;
+  if (values['endpoint-url'] && values.upstream && values['endpoint-url'] !== values.upstream) {
+    throw new LeastprivError('usage', '--endpoint-url and --upstream name different endpoints: give one');
+  }
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new LeastprivError(
+      'usage',
+      `--endpoint-url '${endpoint}' must be a URL such as http://127.0.0.1:5000`,
+    );
+  }
   const forge = values.forge;
   if (forge !== undefined && forge !== 'github' && forge !== 'gitlab') {
     throw new LeastprivError('usage', `--forge '${forge}' must be github or gitlab`);
@@ -423,7 +544,31 @@ export async function refineCommand(argv: string[]): Promise<number> {
       now,
       shown,
     );
-    const plan = planPolicy(owned.document, usage.records, { prune: values.prune, others: owned.others });
+    let records = usage.records;
+    let notes: string[] = [];
+    const analyzer = role.usage.accessAnalyzer;
+    if (analyzer && role.arn) {
+      const generated = await accessAnalyzerUsage(
+        analyzer,
+        role.arn,
+        role.usage.days,
+        now,
+        [owned.document, ...owned.others],
+        { endpoint, region: values.region },
+      );
+      records = [...records, ...generated.usage.records];
+      notes = generated.usage.notes;
+      usage.summary.accessAnalyzer = {
+        jobId: generated.jobId,
+        actions: generated.usage.actions.length,
+        trails: generated.usage.trails,
+        start: generated.usage.start,
+        end: generated.usage.end,
+        complete: generated.usage.complete,
+      };
+    }
+    const plan = planPolicy(owned.document, records, { prune: values.prune, others: owned.others });
+    plan.notes.push(...notes, ...accessAnalyzerNotes(plan));
     const target: RefineTarget = { role: role.name, path, block: owned.block, usage: usage.summary };
     planned.push({ role, owned, target, plan });
   }

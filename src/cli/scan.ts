@@ -18,15 +18,19 @@ export const SCAN_HELP = `Usage: leastpriv scan PATH... [options]
 
 Reads application code and writes the least-privilege policy for the AWS calls it makes,
 without running it: JavaScript and TypeScript (AWS SDK v3 commands, aggregated clients,
-@aws-sdk/lib-dynamodb, @aws-sdk/lib-storage Upload, paginators and waiters; SDK v2) and Python
-(boto3 clients, resources, paginators, waiters, upload_file/download_file). Go is not read yet.
+@aws-sdk/lib-dynamodb, @aws-sdk/lib-storage Upload, paginators and waiters; SDK v2), Python
+(boto3 clients, resources, paginators, waiters, upload_file/download_file) and Go (AWS SDK for
+Go v2: service clients from NewFromConfig or New, paginators, waiters, presigning and the S3
+transfer manager).
+
 Each call site becomes a calls-log record with its file and line, so 'leastpriv generate
 scan.ndjson run.ndjson' merges what the code can do with what a run did.
 
 Resource names come from string constants, template strings and f-strings, const variables of
-the same file, and environment variables (process.env.X, os.environ['X'], os.getenv('X')) with
-values from --env FILE or a .env file next to the code. What the code does not make constant
-becomes * in that part of the ARN only, and the summary names it.
+the same file (Go: consts and names assigned once in the function or package), and environment
+variables (process.env.X, os.environ['X'], os.getenv('X'), os.Getenv("X")) with values from
+--env FILE or a .env file next to the code. What the code does not make constant becomes * in
+that part of the ARN only, and the summary names it.
 
 Options:
   -o, --output FILE        write the policy to FILE (default: stdout)
@@ -133,6 +137,9 @@ export function addCallSite(
  * What the scan could not pin down, by call site: unresolved call sites (with their candidates)
  * and the resources widened because a value is not constant in the code.
  */
+/** How many notes of each kind the summary lists. */
+const NOTES_SHOWN = 50;
+
 export function formatScanNotes(
   session: Session,
   calls: CallSite[],
@@ -141,18 +148,31 @@ export function formatScanNotes(
 ): string {
   const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
   const lines = [`leastpriv scan: ${n(files, 'file')}, ${n(calls.length, 'call site')}`];
-  for (const p of problems) lines.push(`  skipped ${p.file}: ${p.problem}`);
+  // each kind of note is listed up to a limit: a large repository has thousands
+  const listed = (all: string[], what: string) => {
+    lines.push(...all.slice(0, NOTES_SHOWN));
+    if (all.length > NOTES_SHOWN)
+      lines.push(`  ... and ${all.length - NOTES_SHOWN} more ${what} (every call site is in --calls FILE)`);
+  };
+  listed(
+    problems.map((p) => `  skipped ${p.file}: ${p.problem}`),
+    'skipped files',
+  );
+  const unresolved: string[] = [];
   for (const c of calls) {
     if (!c.unresolved) continue;
     const candidates = c.unresolved.candidates ? ` (candidates: ${c.unresolved.candidates.join(', ')})` : '';
-    lines.push(`  ${c.file}:${c.line} ${c.unresolved.reason}: ${c.unresolved.detail}${candidates}`);
+    unresolved.push(`  ${c.file}:${c.line} ${c.unresolved.reason}: ${c.unresolved.detail}${candidates}`);
   }
+  listed(unresolved, 'unresolved call sites');
+  const widened: string[] = [];
   for (const r of session.calls()) {
     for (const q of r.requirements ?? []) {
       if (q.approximate?.includes('unknown in the code'))
-        lines.push(`  ${r.file}:${r.line} ${q.approximate}`);
+        widened.push(`  ${r.file}:${r.line} ${q.approximate}`);
     }
   }
+  listed([...new Set(widened)], 'resources widened for a value unknown in the code');
   return `${lines.join('\n')}\n`;
 }
 

@@ -11,12 +11,17 @@
  *     include_other_policies: false             # Terraform: other policies of the file grant too
  *     usage:
  *       calls: [calls/ci.ndjson]                # calls logs, and/or
- *       cloudtrail: logs/                       # CloudTrail logs (a folder or files)
+ *       cloudtrail: logs/                       # CloudTrail logs (a folder or files), and/or
+ *       access_analyzer:                        # IAM Access Analyzer policy generation (needs arn)
+ *         trail_arn: arn:aws:cloudtrail:us-east-1:123456789012:trail/main
+ *         access_role: arn:aws:iam::123456789012:role/service-role/AccessAnalyzerMonitorServiceRole
+ *         regions: [us-east-1]                  # optional: default all regions of the trail
  *       days: 90                                # optional: only calls of the last 90 days
  * ```
  */
 import { parse as parseYaml } from 'yaml';
 import type { Parsed } from '../input/calls-log.js';
+import { ACCESS_ANALYZER_MAX_DAYS, type AccessAnalyzerSpec, TRAIL_ARN } from './access-analyzer.js';
 
 export interface RoleConfig {
   name: string;
@@ -26,7 +31,12 @@ export interface RoleConfig {
   /** The Terraform block label leastpriv owns. */
   block: string;
   includeOtherPolicies: boolean;
-  usage: { calls: string[]; cloudtrail: string[]; days: number | null };
+  usage: {
+    calls: string[];
+    cloudtrail: string[];
+    accessAnalyzer: AccessAnalyzerSpec | null;
+    days: number | null;
+  };
 }
 
 export interface RefineConfig {
@@ -42,7 +52,35 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?([A-Za-z0
 const BLOCK_LABEL = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const ROLE_KEYS = new Set(['name', 'arn', 'policy', 'block', 'include_other_policies', 'usage']);
-const USAGE_KEYS = new Set(['calls', 'cloudtrail', 'days']);
+const USAGE_KEYS = new Set(['calls', 'cloudtrail', 'access_analyzer', 'days']);
+const ACCESS_ANALYZER_KEYS = new Set(['trail_arn', 'access_role', 'regions']);
+const ANY_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[A-Za-z0-9+=,.@_-]{1,64}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+
+function accessAnalyzer(v: unknown, where: string): Parsed<AccessAnalyzerSpec | null> {
+  if (v === undefined || v === null) return { ok: true, value: null };
+  if (!isObj(v)) return { ok: false, error: `${where} must be a mapping with trail_arn and access_role` };
+  const extra = unknownKey(v, ACCESS_ANALYZER_KEYS, where);
+  if (extra) return { ok: false, error: extra };
+  if (typeof v.trail_arn !== 'string' || !TRAIL_ARN.test(v.trail_arn)) {
+    return {
+      ok: false,
+      error: `${where}.trail_arn must be a CloudTrail trail ARN, arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME`,
+    };
+  }
+  if (typeof v.access_role !== 'string' || !ANY_ROLE_ARN.test(v.access_role)) {
+    return {
+      ok: false,
+      error: `${where}.access_role must be the ARN of the role Access Analyzer assumes to read the trail`,
+    };
+  }
+  const regions = v.regions ?? [];
+  const list = Array.isArray(regions) ? regions : [regions];
+  if (!list.every((r) => typeof r === 'string' && REGION.test(r))) {
+    return { ok: false, error: `${where}.regions must be a region or a list of regions such as us-east-1` };
+  }
+  return { ok: true, value: { trailArn: v.trail_arn, accessRole: v.access_role, regions: list as string[] } };
+}
 
 function paths(v: unknown, where: string): Parsed<string[]> {
   if (v === undefined || v === null) return { ok: true, value: [] };
@@ -84,7 +122,10 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
   if (typeof others !== 'boolean')
     return { ok: false, error: `${at}.include_other_policies must be true or false` };
   if (!isObj(v.usage)) {
-    return { ok: false, error: `${at}.usage must say where the calls are: calls (calls logs) or cloudtrail` };
+    return {
+      ok: false,
+      error: `${at}.usage must say where the calls are: calls (calls logs), cloudtrail or access_analyzer`,
+    };
   }
   const extraUsage = unknownKey(v.usage, USAGE_KEYS, `${at}.usage`);
   if (extraUsage) return { ok: false, error: extraUsage };
@@ -92,12 +133,29 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
   if (!calls.ok) return calls;
   const cloudtrail = paths(v.usage.cloudtrail, `${at}.usage.cloudtrail`);
   if (!cloudtrail.ok) return cloudtrail;
-  if (calls.value.length + cloudtrail.value.length === 0) {
-    return { ok: false, error: `${at}.usage names no calls log and no CloudTrail path` };
+  const analyzer = accessAnalyzer(v.usage.access_analyzer, `${at}.usage.access_analyzer`);
+  if (!analyzer.ok) return analyzer;
+  if (calls.value.length + cloudtrail.value.length === 0 && analyzer.value === null) {
+    return {
+      ok: false,
+      error: `${at}.usage names no calls log, no CloudTrail path and no access_analyzer`,
+    };
+  }
+  if (analyzer.value && arn === null) {
+    return {
+      ok: false,
+      error: `${at}.usage.access_analyzer needs the role's arn (arn: arn:aws:iam::ACCOUNT:role/${v.name})`,
+    };
   }
   const days = v.usage.days ?? null;
   if (days !== null && !(typeof days === 'number' && Number.isInteger(days) && days >= 1)) {
     return { ok: false, error: `${at}.usage.days must be a whole number of days, 1 or more` };
+  }
+  if (analyzer.value && days !== null && days > ACCESS_ANALYZER_MAX_DAYS) {
+    return {
+      ok: false,
+      error: `${at}.usage.days is ${days}: Access Analyzer policy generation reads at most ${ACCESS_ANALYZER_MAX_DAYS} days of CloudTrail`,
+    };
   }
   return {
     ok: true,
@@ -107,7 +165,7 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
       policy: v.policy,
       block,
       includeOtherPolicies: others,
-      usage: { calls: calls.value, cloudtrail: cloudtrail.value, days },
+      usage: { calls: calls.value, cloudtrail: cloudtrail.value, accessAnalyzer: analyzer.value, days },
     },
   };
 }

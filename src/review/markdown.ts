@@ -5,6 +5,7 @@
  */
 import { code } from '../output/markdown.js';
 import type { Unused } from '../policy/evaluate/diff.js';
+import { jobOfLabel } from './access-analyzer.js';
 import type { Kept, PolicyPlan, Removal } from './plan.js';
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
@@ -22,12 +23,48 @@ export interface UsageSummary {
   last: string | null;
   /** `--days` / `usage.days`. */
   days: number | null;
+  /** IAM Access Analyzer policy generation, when it was a source (it has no calls, only actions). */
+  accessAnalyzer?: AccessAnalyzerSummary | null;
+}
+
+export interface AccessAnalyzerSummary {
+  jobId: string;
+  /** Distinct actions of the generated policies. */
+  actions: number;
+  trails: string[];
+  start: string | null;
+  end: string | null;
+  /** `properties.isComplete`. */
+  complete: boolean | null;
 }
 
 export function usageLine(u: UsageSummary): string {
   const range = u.first && u.last ? `, ${u.first} to ${u.last}` : '';
   const window = u.days ? ` (the last ${plural(u.days, 'day')})` : '';
-  return `Usage: ${plural(u.calls, 'call')} from ${u.sources.map(c).join(', ')}${range}${window}.`;
+  const a = u.accessAnalyzer;
+  const lines: string[] = [];
+  if (!a || u.sources.length > 0) {
+    lines.push(`Usage: ${plural(u.calls, 'call')} from ${u.sources.map(c).join(', ')}${range}${window}.`);
+  }
+  if (a) {
+    const trail = a.trails.length ? `, trail ${a.trails.map(c).join(', ')}` : '';
+    const span = a.start && a.end ? `, ${a.start} to ${a.end}` : '';
+    lines.push(
+      `Usage: ${plural(a.actions, 'action')} from Access Analyzer policy generation, job ID ${c(a.jobId)}${trail}${span}${window}. Policy generation names actions, not calls: it carries no call details.`,
+    );
+    if (a.complete === false) {
+      lines.push(
+        'Access Analyzer marks the generated policy incomplete (`isComplete: false`): it may lack actions the role used.',
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Who needed a permission: a call (`service:Operation`), or an Access Analyzer job. */
+function neededBy(label: string): string {
+  const job = jobOfLabel(label);
+  return job === null ? c(label) : `Access Analyzer policy generation, job ID ${c(job)}`;
 }
 
 function unusedCell(u: Unused | Removal): string {
@@ -50,7 +87,9 @@ export function planSections(plan: PolicyPlan, options: { pruneHint: string; lev
       '| --- | --- | --- |',
     );
     for (const a of plan.added) {
-      out.push(`| ${c(a.action)} | ${a.resources.map(c).join('<br>')} | ${a.calls.map(c).join(', ')} |`);
+      out.push(
+        `| ${c(a.action)} | ${a.resources.map(c).join('<br>')} | ${a.calls.map(neededBy).join(', ')} |`,
+      );
     }
   }
   if (plan.removed.length) {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { type Answer, type ApiServer, json, type Received, startApiServer } from './api-answers.js';
 import { CLI, exec, ROOT, tempDir, testEnv } from './support.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'review');
@@ -300,6 +301,249 @@ Written by \`leastpriv refine\`: review the changes before merging.
     const r = await exec(process.execPath, [CLI, 'refine', '--config', 'bad.yaml'], { env, cwd: repo });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /usage must say where the calls are/);
+    assert.equal(git(repo, 'for-each-ref', 'refs/heads/'), refs);
+  });
+});
+
+/**
+ * `usage.access_analyzer`: IAM Access Analyzer policy generation. moto (5.2) does not implement
+ * Access Analyzer, so the commands talk to a local server (`api-answers.ts`) that answers
+ * StartPolicyGeneration and GetGeneratedPolicy with responses shaped from the API reference:
+ * https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_StartPolicyGeneration.html
+ * https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_GetGeneratedPolicy.html
+ * (GeneratedPolicyResult, GeneratedPolicyProperties, CloudTrailProperties, JobDetails, JobError).
+ * Not tested against AWS.
+ */
+describe('leastpriv refine with Access Analyzer policy generation', { timeout: 60_000 }, () => {
+  const ROLE_ARN = 'arn:aws:iam::123456789012:role/app';
+  const TRAIL = 'arn:aws:cloudtrail:us-east-1:123456789012:trail/main';
+  const ACCESS_ROLE = 'arn:aws:iam::123456789012:role/service-role/AccessAnalyzerMonitorServiceRole';
+  const GENERATED = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['dynamodb:PutItem', 's3:GetObject'], Resource: '*' },
+      { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'sqs:SendMessage'], Resource: '*' },
+    ],
+  };
+  let repo: string;
+  let env: NodeJS.ProcessEnv;
+  let server: ApiServer;
+  /** What the next job does: its id, and the statuses of its GetGeneratedPolicy answers in turn. */
+  let job: { id: string; statuses: string[]; error?: { code: string; message: string } };
+  const original = fs.readFileSync(join(FIXTURES, 'repo', 'policies', 'app.json'), 'utf8');
+
+  const route = (method: string, path: string) =>
+    method === 'PUT' && path === '/policy/generation'
+      ? 'StartPolicyGeneration'
+      : method === 'GET' && path.startsWith('/policy/generation/')
+        ? 'GetGeneratedPolicy'
+        : null;
+
+  const answer = (r: Received): Answer | null => {
+    if (r.service !== 'access-analyzer') return null;
+    if (r.operation === 'StartPolicyGeneration') return json(200, { jobId: job.id });
+    if (r.operation !== 'GetGeneratedPolicy') return null;
+    const id = decodeURIComponent(r.path.slice('/policy/generation/'.length));
+    if (id !== job.id) {
+      return json(404, { message: `Job ${id} not found`, resourceId: id, resourceType: 'policy generation' });
+    }
+    const status = job.statuses.length > 1 ? (job.statuses.shift() as string) : (job.statuses[0] as string);
+    const start = server.requests.find((q) => q.operation === 'StartPolicyGeneration')?.params as {
+      cloudTrailDetails: { startTime: string; endTime: string };
+    };
+    const jobDetails = {
+      jobId: job.id,
+      status,
+      startedOn: '2026-12-01T10:00:00Z',
+      ...(status === 'IN_PROGRESS' ? {} : { completedOn: '2026-12-01T10:04:00Z' }),
+      ...(job.error ? { jobError: job.error } : {}),
+    };
+    if (status !== 'SUCCEEDED') {
+      return json(200, {
+        jobDetails,
+        generatedPolicyResult: { properties: { principalArn: ROLE_ARN } },
+      });
+    }
+    return json(200, {
+      jobDetails,
+      generatedPolicyResult: {
+        generatedPolicies: [{ policy: JSON.stringify(GENERATED) }],
+        properties: {
+          principalArn: ROLE_ARN,
+          isComplete: true,
+          cloudTrailProperties: {
+            startTime: start.cloudTrailDetails.startTime,
+            endTime: start.cloudTrailDetails.endTime,
+            trailProperties: [{ cloudTrailArn: TRAIL, allRegions: true, regions: [] }],
+          },
+        },
+      },
+    });
+  };
+
+  const refine = (...args: string[]) =>
+    exec(process.execPath, [CLI, 'refine', '--config', 'aa.yaml', '--endpoint-url', server.url, ...args], {
+      env,
+      cwd: repo,
+      timeoutMs: 30_000,
+    });
+
+  before(async () => {
+    server = await startApiServer({ answer, route });
+    const work = tempDir('refine-aa');
+    repo = join(work, 'repo');
+    fs.cpSync(join(FIXTURES, 'repo'), repo, { recursive: true });
+    fs.writeFileSync(
+      join(repo, 'aa.yaml'),
+      `roles:
+  - name: app
+    arn: ${ROLE_ARN}
+    policy: policies/app.json
+    usage:
+      access_analyzer:
+        trail_arn: ${TRAIL}
+        access_role: ${ACCESS_ROLE}
+      days: 30
+`,
+    );
+    env = testEnv(tempDir('refine-aa-home'), {
+      GITHUB_STEP_SUMMARY: undefined,
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: work,
+    });
+    git(repo, 'init', '-q', '-b', 'main');
+    git(repo, 'config', 'user.name', 'Test');
+    git(repo, 'config', 'user.email', 'test@example.com');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'infra');
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('starts a job for the role, waits for it, and commits what the generated policy adds', async () => {
+    job = { id: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', statuses: ['IN_PROGRESS', 'SUCCEEDED'] };
+    server.requests.length = 0;
+    const head = git(repo, 'rev-parse', 'HEAD').trim();
+    const t0 = Date.now();
+    const r = await refine();
+    const t1 = Date.now();
+    assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    // The requests: one job for the role over the last 30 days of the trail, then the job
+    // asked for until it SUCCEEDED (one IN_PROGRESS answer, one wait).
+    assert.deepEqual(
+      server.requests.map((q) => [q.operation, q.service, q.region, q.method, q.path, q.query]),
+      [
+        ['StartPolicyGeneration', 'access-analyzer', 'us-east-1', 'PUT', '/policy/generation', {}],
+        ...[1, 2].map(() => [
+          'GetGeneratedPolicy',
+          'access-analyzer',
+          'us-east-1',
+          'GET',
+          `/policy/generation/${job.id}`,
+          { includeResourcePlaceholders: 'false', includeServiceLevelTemplate: 'false' },
+        ]),
+      ],
+    );
+    const params = server.requests[0]?.params as {
+      cloudTrailDetails: { startTime: string; endTime: string };
+      clientToken: unknown;
+    };
+    const { startTime, endTime } = params.cloudTrailDetails;
+    assert.deepEqual(params, {
+      policyGenerationDetails: { principalArn: ROLE_ARN },
+      cloudTrailDetails: {
+        trails: [{ cloudTrailArn: TRAIL, allRegions: true }],
+        accessRole: ACCESS_ROLE,
+        startTime,
+        endTime,
+      },
+      clientToken: params.clientToken,
+    });
+    assert.match(String(params.clientToken), /^[0-9a-f-]{36}$/);
+    const end = Date.parse(endTime);
+    assert.ok(end >= t0 - 1000 && end <= t1, `endTime ${endTime} is the time of the run`);
+    assert.equal(end - Date.parse(startTime), 30 * 86_400_000);
+
+    // The branch: the JSON policy with what Access Analyzer saw and nothing granted; the
+    // actions it saw that the policy grants (dynamodb:PutItem, s3:GetObject) are used.
+    const app = git(repo, 'rev-parse', 'leastpriv/refine-app').trim();
+    assert.equal(git(repo, 'rev-parse', `${app}^`).trim(), head);
+    assert.equal(git(repo, 'diff', '--name-only', head, app), 'policies/app.json\n');
+    const doc = JSON.parse(original);
+    doc.Statement.push(
+      { Sid: 'EC2Read', Effect: 'Allow', Action: 'ec2:DescribeInstances', Resource: '*' },
+      { Sid: 'SQSWrite', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' },
+    );
+    assert.equal(git(repo, 'show', `${app}:policies/app.json`), `${JSON.stringify(doc, null, 2)}\n`);
+    const by = `Access Analyzer policy generation, job ID \`${job.id}\``;
+    const iso = (s: string) => new Date(s).toISOString();
+    assert.equal(
+      git(repo, 'log', '-1', '--format=%B', app),
+      `leastpriv: refine app: add 2 permissions
+
+## Role \`app\`
+
+Policy: \`policies/app.json\`.
+Usage: 4 actions from ${by}, trail \`${TRAIL}\`, ${iso(startTime)} to ${iso(endTime)} (the last 30 days). Policy generation names actions, not calls: it carries no call details.
+4 permissions checked: 2 missing, 2 unused.
+
+### Added (2)
+
+| Action | Resources | Needed by |
+| --- | --- | --- |
+| \`ec2:DescribeInstances\` | \`*\` | ${by} |
+| \`sqs:SendMessage\` | \`*\` | ${by} |
+
+### Unused candidates (2)
+
+Granted and used by no recorded call. Nothing is removed: run \`leastpriv refine --prune\` to remove them.
+
+| Statement | Unused |
+| --- | --- |
+| \`DynamoDBWriteOrders\` | Action \`dynamodb:DeleteItem\` |
+| \`PassAppRole\` | the whole statement: \`iam:PassRole\` |
+
+### Notes
+
+- sqs:SendMessage is added on "*": Access Analyzer (job ${job.id}) does not say which resources the role used; narrow it to them before merging
+
+Written by \`leastpriv refine\`: review the changes before merging.
+
+`,
+    );
+  });
+
+  it('a failed or cancelled job is an error that names the job; nothing is committed', async () => {
+    const refs = git(repo, 'for-each-ref', 'refs/heads/');
+    job = {
+      id: 'failed-job-0001',
+      statuses: ['FAILED'],
+      error: { code: 'RESOURCE_NOT_FOUND_ERROR', message: 'Trail main does not exist' },
+    };
+    server.requests.length = 0;
+    const failed = await refine('--prune');
+    assert.equal(failed.code, 2, `stdout:\n${failed.stdout}\nstderr:\n${failed.stderr}`);
+    assert.equal(
+      failed.stderr.trim().split('\n').at(-1),
+      'leastpriv: Access Analyzer policy generation job failed-job-0001 failed (RESOURCE_NOT_FOUND_ERROR: Trail main does not exist): check the trail, the access role and its permissions, then run again',
+    );
+    assert.deepEqual(
+      server.requests.map((q) => [q.operation, q.path]),
+      [
+        ['StartPolicyGeneration', '/policy/generation'],
+        ['GetGeneratedPolicy', '/policy/generation/failed-job-0001'],
+      ],
+    );
+
+    job = { id: 'cancelled-job-0002', statuses: ['CANCELED'] };
+    const cancelled = await refine('--prune');
+    assert.equal(cancelled.code, 2);
+    assert.match(
+      cancelled.stderr,
+      /Access Analyzer policy generation job cancelled-job-0002 was cancelled: run again to start a new one/,
+    );
     assert.equal(git(repo, 'for-each-ref', 'refs/heads/'), refs);
   });
 });

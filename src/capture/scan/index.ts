@@ -1,23 +1,34 @@
 /**
  * `leastpriv scan`: call sites of the AWS SDKs in application code, as operations with the
- * parameters the code makes constant. JavaScript and TypeScript (SDK v3 and v2) and Python
- * (boto3); Go is not read yet.
+ * parameters the code makes constant. JavaScript and TypeScript (SDK v3 and v2), Python (boto3)
+ * and Go (SDK v2).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Operation, Requirement } from '../../model/index.js';
 import { parseEnvFile } from './env.js';
+import { scanGo } from './go.js';
 import { scanJavaScript } from './javascript.js';
 import { scanPython } from './python.js';
+import { runServiceId } from './services.js';
 import { type CallSite, type ScanResult, UNKNOWN_PATTERN } from './types.js';
 
 export { parseEnvFile } from './env.js';
+export { GO_PARSER_PACKAGES, goParser } from './go.js';
 export { PYTHON_PARSER_PACKAGES, pythonParser } from './python.js';
 export type { CallSite, ScanResult } from './types.js';
 export { UNKNOWN } from './types.js';
 
 const JS = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx']);
 const PY = new Set(['.py']);
+const GO = new Set(['.go']);
+
+/**
+ * What a file must contain to hold a call site: the SDK's module name is in every import the
+ * scanners resolve a client from (`@aws-sdk/...`, `aws-sdk`, `boto3`, `github.com/aws/aws-sdk-go-v2/...`).
+ * A file without it is not parsed: that changes no result and skips most of a large repository.
+ */
+const MARKERS = { javascript: 'aws-sdk', python: 'boto3', go: 'aws-sdk-go-v2' } as const;
 const SKIP_DIRS = new Set([
   'node_modules',
   '.git',
@@ -28,6 +39,7 @@ const SKIP_DIRS = new Set([
   '__pycache__',
   '.tox',
   'cdk.out',
+  'vendor',
 ]);
 
 export interface ScanOptions {
@@ -53,7 +65,7 @@ export function sourceFiles(paths: string[], cwd = process.cwd()): string[] {
     const abs = resolve(cwd, p);
     if (!existsSync(abs)) throw new Error(`${p}: no such file or folder`);
     if (statSync(abs).isFile() && !isSource(abs))
-      throw new Error(`${p}: not a JavaScript, TypeScript or Python file`);
+      throw new Error(`${p}: not a JavaScript, TypeScript, Python or Go file`);
     walk(abs);
   }
   return [...new Set(out)];
@@ -61,7 +73,7 @@ export function sourceFiles(paths: string[], cwd = process.cwd()): string[] {
 
 function isSource(p: string): boolean {
   const ext = extname(p);
-  return (JS.has(ext) && !p.endsWith('.d.ts')) || PY.has(ext);
+  return (JS.has(ext) && !p.endsWith('.d.ts')) || PY.has(ext) || GO.has(ext);
 }
 
 /** Reads and scans every source file under the paths. */
@@ -75,6 +87,16 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
   for (const abs of files) {
     const name = relative(cwd, abs).split(sep).join('/') || abs;
     shown.push(name);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (err) {
+      problems.push({ file: name, problem: (err as Error).message });
+      continue;
+    }
+    const ext = extname(abs);
+    const language = PY.has(ext) ? 'python' : GO.has(ext) ? 'go' : 'javascript';
+    if (!text.includes(MARKERS[language])) continue;
     const dir = dirname(abs);
     let local = dotenv.get(dir);
     if (!local) {
@@ -84,15 +106,28 @@ export async function scanPaths(paths: string[], options: ScanOptions = {}): Pro
     }
     // --env wins over a .env next to the code
     const env = new Map([...local, ...(options.env ?? new Map())]);
-    let text: string;
     try {
-      text = readFileSync(abs, 'utf8');
+      if (language === 'python') calls.push(...(await scanPython(name, text, { env })));
+      else if (language === 'go') calls.push(...(await scanGo(name, text, { env })));
+      else calls.push(...scanJavaScript(name, text, { env }));
     } catch (err) {
+      // a missing parser stops the scan (it says what to install); a file it fails on is skipped
+      if ((err as Error).message.includes('web-tree-sitter')) throw err;
       problems.push({ file: name, problem: (err as Error).message });
-      continue;
     }
-    if (PY.has(extname(abs))) calls.push(...(await scanPython(name, text, { env })));
-    else calls.push(...scanJavaScript(name, text, { env }));
+  }
+  for (const c of calls) {
+    if (c.service !== null) c.service = runServiceId(c.service, c.operation);
+    if (c.unresolved?.candidates) {
+      c.unresolved.candidates = [
+        ...new Set(
+          c.unresolved.candidates.map((x) => {
+            const [svc, op] = x.split(':') as [string, string];
+            return `${runServiceId(svc, op)}:${op}`;
+          }),
+        ),
+      ].sort();
+    }
   }
   return { calls, files: shown, problems };
 }

@@ -4,8 +4,6 @@
  * `session.client(...)`), resources (`boto3.resource('dynamodb').Table('x')`, S3 `Bucket` and
  * `Object`), paginators, waiters and the S3 transfer helpers.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import {
   DOWNLOAD_OPERATIONS,
   operationOf,
@@ -13,56 +11,16 @@ import {
   UPLOAD_OPERATIONS,
   waiterOperation,
 } from './services.js';
+import { grammarParser, type TsNode, type TsParser, WEB_TREE_SITTER } from './tree-sitter.js';
 import type { CallSite } from './types.js';
 import { asString, isRecord, Notes, plain, record, snippet, type Value } from './values.js';
 
-/** The part of web-tree-sitter's syntax node this scanner uses. */
-interface TsNode {
-  type: string;
-  text: string;
-  children: TsNode[];
-  namedChildren: TsNode[];
-  parent: TsNode | null;
-  startPosition: { row: number; column: number };
-  childForFieldName(name: string): TsNode | null;
-}
-interface TsParser {
-  parse(text: string): { rootNode: TsNode } | null;
-}
-
-let parser: Promise<TsParser> | null = null;
-
 /** What to install when the Python parser is missing. */
-export const PYTHON_PARSER_PACKAGES = 'web-tree-sitter@0.27.2 tree-sitter-python@0.25.0';
+export const PYTHON_PARSER_PACKAGES = `${WEB_TREE_SITTER} tree-sitter-python@0.25.0`;
 
 /** The tree-sitter parser for Python, loaded once (no network: the grammar is a local .wasm). */
 export function pythonParser(): Promise<TsParser> {
-  parser ??= (async () => {
-    const require = createRequire(import.meta.url);
-    let wasm: string;
-    let mod: {
-      Parser: { init(): Promise<void>; new (): TsParser & { setLanguage(l: unknown): void } };
-      Language: { load(path: string): Promise<unknown> };
-    };
-    try {
-      wasm = join(dirname(require.resolve('tree-sitter-python/package.json')), 'tree-sitter-python.wasm');
-      const specifier = 'web-tree-sitter';
-      mod = (await import(specifier)) as typeof mod;
-    } catch {
-      throw new Error(
-        `scanning Python needs the packages web-tree-sitter and tree-sitter-python: npm install ${PYTHON_PARSER_PACKAGES}`,
-      );
-    }
-    await mod.Parser.init();
-    const language = await mod.Language.load(wasm);
-    const p = new mod.Parser();
-    p.setLanguage(language);
-    return p;
-  })();
-  parser.catch(() => {
-    parser = null;
-  });
-  return parser;
+  return grammarParser('tree-sitter-python', '0.25.0', 'Python');
 }
 
 export interface ScanOptions {
@@ -85,7 +43,11 @@ const CLIENT_HELPERS = new Set(['get_paginator', 'get_waiter', 'can_paginate', '
 export async function scanPython(file: string, text: string, options: ScanOptions): Promise<CallSite[]> {
   const tree = (await pythonParser()).parse(text);
   if (!tree) throw new Error('tree-sitter could not parse the file');
-  return new PyFile(file, options).scan(tree.rootNode);
+  try {
+    return new PyFile(file, options).scan(tree.rootNode);
+  } finally {
+    tree.delete?.(); // the tree lives in the WebAssembly heap, not the JavaScript one
+  }
 }
 
 class PyFile {

@@ -194,3 +194,30 @@ export const UPLOAD_OPERATIONS = [
   'AbortMultipartUpload',
 ] as const;
 export const DOWNLOAD_OPERATIONS = ['HeadObject', 'GetObject'] as const;
+
+/** Where the AWS SDK for Go v2 keeps its service clients. */
+export const GO_SERVICE_PREFIX = 'github.com/aws/aws-sdk-go-v2/service/';
+
+/**
+ * `github.com/aws/aws-sdk-go-v2/service/s3` → `s3`: the Go package is the sdkId in lower case
+ * without spaces or hyphens (`cloudwatchlogs`, `sfn`, `route53`). Sub-packages (`.../s3/types`)
+ * and other modules are null.
+ */
+export function serviceOfGoPackage(path: string): string | null {
+  if (!path.startsWith(GO_SERVICE_PREFIX)) return null;
+  const name = path.slice(GO_SERVICE_PREFIX.length);
+  if (!/^[a-z0-9]+$/.test(name)) return null;
+  return load().compact.get(name) ?? null;
+}
+
+/**
+ * Ids the proxy gives the same API: EventBridge's newer model (`eventbridge`) and CloudWatch
+ * Events (`events`) share the host `events`, which the proxy resolves to `events`. A call site
+ * takes the id a run of the same call gets, when that id has the operation.
+ */
+const RUN_IDS: Record<string, string> = { eventbridge: 'events' };
+
+export function runServiceId(service: string, operation: string | null): string {
+  const id = RUN_IDS[service];
+  return id && operation !== null && hasOperation(id, operation) ? id : service;
+}

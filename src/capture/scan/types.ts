@@ -15,7 +15,7 @@ export const UNKNOWN = 'lpscan0unknown';
 /** Every placeholder in a string; group 1 is the note's number. */
 export const UNKNOWN_PATTERN = /lpscan0unknown(\d+)x/g;
 
-export type Language = 'javascript' | 'python';
+export type Language = 'javascript' | 'python' | 'go';
 
 export interface CallSite {
   /** The file as given on the command line (relative to the working folder), `/`-separated. */
@@ -23,7 +23,7 @@ export interface CallSite {
   /** 1-based line of the call. */
   line: number;
   language: Language;
-  /** How the code makes the call: `v3-command`, `v3-aggregated`, `lib-dynamodb`, `boto3-client`... */
+  /** How the code makes the call: `v3-command`, `v3-aggregated`, `lib-dynamodb`, `boto3-client`, `go-client`... */
   shape: string;
   /** A helper that expands to several operations (`Upload`, `upload_file`, a waiter), when one does. */
   helper?: string;

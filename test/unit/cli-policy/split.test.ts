@@ -81,4 +81,57 @@ describe('cli/split policies', () => {
     assert.match(r.stderr, /--compact: 60 resources of sqs:DeleteQueue written as .*number-\*\n/);
     assert.match(r.stderr, /--compact: 60 resources of sqs:SendMessage written as .*number-\*\n/);
   });
+
+  it('writes a split policy to a device as one stream, never beside it', () => {
+    const calls = join(work, 'calls-device.ndjson');
+    writeFileSync(calls, callsLog());
+    const r = spawnSync(process.execPath, [MAIN, 'generate', calls, '-o', '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!existsSync('/dev/null.2'), '/dev/null.2 was written');
+  });
+
+  it('hands all of a long report to a pipe before exiting (over 64 KiB)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(
+        JSON.stringify({
+          time: '2026-11-21T18:00:00.000Z',
+          source: 'proxy',
+          provider: 'aws',
+          service: 'sqs',
+          operation: 'SendMessage',
+          region: 'us-east-1',
+          account: '123456789012',
+          status: 200,
+          error: null,
+          actions: ['sqs:SendMessage'],
+          resources: [`arn:aws:sqs:us-east-1:123456789012:queue-${String(i).padStart(4, '0')}`],
+          unresolved: null,
+        }),
+      );
+    }
+    const calls = join(work, 'calls-long.ndjson');
+    writeFileSync(calls, `${lines.join('\n')}\n`);
+    const policy = join(work, 'narrow.json');
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    );
+    // every call is denied by this policy: `check` lists each one
+    const r = spawnSync(process.execPath, [MAIN, 'check', policy, calls], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    assert.equal(r.status, 1, r.stderr.slice(-500));
+    const out = r.stdout + r.stderr;
+    assert.ok(out.length > 65_536, `the report is ${out.length} characters`);
+    assert.match(out, /queue-2999/);
+  });
 });

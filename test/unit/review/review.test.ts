@@ -303,7 +303,7 @@ describe('leastpriv.yaml', () => {
             policy: 'ci.tf',
             block: 'leastpriv',
             includeOtherPolicies: false,
-            usage: { calls: ['a.ndjson'], cloudtrail: [], days: 30 },
+            usage: { calls: ['a.ndjson'], cloudtrail: [], accessAnalyzer: null, days: 30 },
           },
         ],
       },
