@@ -36,7 +36,7 @@ const COMMANDS: Record<string, Command> = {
   },
   scan: {
     usage: 'scan PATH... [options]',
-    summary: 'policy from application code (JavaScript/TypeScript, Python boto3)',
+    summary: 'policy from application code (JS/TS, Python, Go)',
     run: async (argv) => (await import('./scan.js')).scanCommand(argv),
   },
   report: {
@@ -60,13 +60,13 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import('./lint.js')).lintCommand(argv),
   },
   refine: {
-    usage: 'refine --config leastpriv.yaml [--prune] [--push]',
-    summary: 'commit the policies in the repository refined to what the roles did',
+    usage: 'refine --config FILE [--push]',
+    summary: 'refine the policies in the repository, on a branch',
     run: async (argv) => (await import('./refine.js')).refineCommand(argv),
   },
   prune: {
-    usage: 'prune ROLE --usage PATH [--days 90] [--apply] [--rollback N]',
-    summary: "remove what a live role's policies grant and it did not use",
+    usage: 'prune ROLE --usage PATH [--apply]',
+    summary: "remove what a live role did not use (with rollback)",
     run: async (argv) => (await import('./prune.js')).pruneCommand(argv),
   },
   data: {
