@@ -66,7 +66,7 @@ const COMMANDS: Record<string, Command> = {
   },
   prune: {
     usage: 'prune ROLE --usage PATH [--apply]',
-    summary: "remove what a live role did not use (with rollback)",
+    summary: 'remove what a live role did not use (with rollback)',
     run: async (argv) => (await import('./prune.js')).pruneCommand(argv),
   },
   data: {

@@ -1,9 +1,9 @@
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { LeastprivError } from '../errors.js';
 import { isDenied, Session, type SessionSummary } from '../index.js';
-import { type Format, renderPolicy, renderPolicyFiles } from '../output/policy.js';
+import { type Format, numberedPath, renderPolicy, renderPolicyFiles } from '../output/policy.js';
 import { writeFileAtomic } from '../output/write.js';
 import { COMPACT_THRESHOLD } from './args.js';
 
@@ -133,6 +133,7 @@ export function writeOutputs(
     policyWhere = files
       .map((f) => writeOrFallback(f.path, () => f.text, 'the policy', options, log))
       .join(', ');
+    if (regular) removeStaleParts(toFile, files.length, log);
   } else {
     process.stdout.write(renderPolicy(built.documents, capture.format, report));
     if (built.documents.length > 1 && capture.format === 'json')
@@ -149,6 +150,29 @@ export function writeOutputs(
       log,
     );
   return { policy: policyWhere, calls: callsWhere, session };
+}
+
+/**
+ * The parts an earlier, longer policy left beside this one (`policy.3.json` after a run that
+ * wrote three documents, when this one wrote two): removed, so no stale part is attached.
+ */
+function removeStaleParts(path: string, written: number, log: (line: string) => void): void {
+  for (let i = written; ; i++) {
+    const part = numberedPath(path, i);
+    if (!statOrNull(part)?.isFile() || !isPolicyDocument(part)) return;
+    rmSync(part, { force: true });
+    log(`removed ${part}: a part of an earlier policy, not of this one`);
+  }
+}
+
+/** A file that holds one IAM policy document (what a part is): anything else is never removed. */
+function isPolicyDocument(path: string): boolean {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as { Version?: unknown; Statement?: unknown };
+    return doc.Version === '2012-10-17' && Array.isArray(doc.Statement);
+  } catch {
+    return false;
+  }
 }
 
 /** Writes a file; when that fails and a fallback home is given, writes it there and says so. */

@@ -15,9 +15,9 @@ export function parseFormat(value: string): Format {
 }
 
 /**
- * Renders the policy documents as one text. JSON: the documents one after another (a split
- * policy written to a file is one file per document: `renderPolicyFiles`). Markdown names the
- * calls behind each statement when given the report.
+ * Renders the policy documents as one text. JSON: one document, or an array for a split policy
+ * (written to a file, a split policy is one file per document: `renderPolicyFiles`). Markdown
+ * names the calls behind each statement when given the report.
  */
 export function renderPolicy(
   documents: readonly PolicyDocument[],
@@ -31,9 +31,12 @@ export function renderPolicy(
       return renderCloudFormation(documents);
     case 'markdown':
       return renderMarkdown(documents, report);
-    default:
-      // One document after another: each is a policy `aws iam create-policy` takes as it is.
-      return documents.map((d) => `${JSON.stringify(d, null, 2)}\n`).join('\n');
+    default: {
+      // A split policy on one stream is an array, which leastpriv's own commands read back; to a
+      // file it is one document per file (`renderPolicyFiles`), each as IAM takes it.
+      const value = documents.length === 1 ? documents[0] : documents;
+      return `${JSON.stringify(value, null, 2)}\n`;
+    }
   }
 }
 

@@ -15,7 +15,7 @@
 
 import type { MemberFacts } from '../../catalog/api-index.js';
 import type { ActionSpec, ServiceRule } from '../../catalog/rules.js';
-import { type SarAction, sarActionByQualifiedName } from '../../catalog/sar.js';
+import { resourceTypeOfArn, type SarAction, sarActionByQualifiedName } from '../../catalog/sar.js';
 import { type AuthorizedAction, serviceReferenceCovers } from '../../catalog/service-reference.js';
 import type { Operation } from '../../model/index.js';
 import { present, readPath, type Scope, strings } from './params.js';
@@ -126,8 +126,13 @@ function otherServices(input: DependentInput, out: Dependent): void {
     const service = action.slice(0, action.indexOf(':'));
     if (service === input.prefix || service === 'iam' || service === 'kms' || input.have.has(action))
       continue;
+    // an action that takes resources only on an ARN of a type it has; one with none, on `*`
+    const sar = sarActionByQualifiedName(action);
+    if (!sar) continue;
+    const fits = (arn: string) => sar.resourceTypes.length === 0 || resourceTypeOfArn(sar, arn) !== null;
     for (const [member, value] of Object.entries(input.op.params)) {
-      if (!strings(value).some((v) => v.split(':')[2] === service && v.startsWith('arn:'))) continue;
+      const arns = strings(value).filter((v) => v.startsWith('arn:') && v.split(':')[2] === service);
+      if (!arns.some(fits)) continue;
       out.specs.push({
         spec: { action, arn: member, why: `${member} is a ${service} resource` },
         scope: { params: input.op.params },

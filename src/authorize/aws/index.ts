@@ -214,17 +214,24 @@ function primaryActions(
   table: readonly AuthorizedAction[] | null,
 ): string[] {
   const same = sarAction(prefix, operation);
-  if (!table) return same ? [`${prefix}:${same.name}`] : [];
-  const own = table.filter(
+  const own = same ? [`${prefix}:${same.name}`] : [];
+  // When AWS lists the action of the operation's own name, that is its action and the others it
+  // lists apply only in some cases.
+  if (!table || table.some((a) => a.action.toLowerCase() === `${prefix}:${operation}`.toLowerCase()))
+    return own;
+  // Otherwise AWS's list is what the operation is authorized by (Glue column statistics by
+  // GetTable, a point-in-time restore by the item actions on the new table), with the action of
+  // its own name when the reference has one.
+  const listed = table.filter(
     (a) =>
       a.action !== 'iam:PassRole' &&
       (prefix === 'kms' || !a.action.startsWith('kms:')) &&
       !(a.action.startsWith(`${prefix}:`) && sarActionByQualifiedName(a.action)?.access === 'Tagging'),
   );
-  if (same && table.some((a) => a.action.toLowerCase() === `${prefix}:${operation}`.toLowerCase())) {
-    return [`${prefix}:${same.name}`];
-  }
-  const list = (own.length ? own : table.filter((a) => a.action !== 'iam:PassRole')).map((a) => a.action);
+  if (!listed.length && own.length) return own;
+  const list = (listed.length ? listed : table.filter((a) => a.action !== 'iam:PassRole')).map(
+    (a) => a.action,
+  );
   // An operation authorized by another operation's action also inherits the actions AWS lists
   // for that operation only in some cases (ListImageReferrers is ecr:BatchGetImage, and like
   // BatchGetImage it needs CreateRepository only for pull-through caches): leave those out.
@@ -237,8 +244,7 @@ function primaryActions(
       for (const a of its) if (a.action !== action) conditional.add(a.action);
   }
   const kept = list.filter((a) => !conditional.has(a));
-  const result = kept.length ? kept : list;
-  return result.length ? result : same ? [`${prefix}:${same.name}`] : [];
+  return [...new Set([...own, ...(kept.length ? kept : list)])];
 }
 
 function authorizeUncached(op: Operation): Requirement[] | null {
@@ -300,6 +306,6 @@ function authorizeUncached(op: Operation): Requirement[] | null {
     resolveSpec(ctx, spec, s, spec.action.startsWith(`${prefix}:`), out);
   }
   const first = out[0];
-  if (first && extra.notes.length) first.note = extra.notes.join('; ');
+  if (first && extra.notes.length) first.note = [first.note, ...extra.notes].filter(Boolean).join('; ');
   return mergeRequirements(out);
 }

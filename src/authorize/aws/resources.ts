@@ -229,10 +229,13 @@ function resourcePart(arn: string): string {
   return parts.slice(5).join(':');
 }
 
-/** Same kind of resource (`rule/a` and `rule/bus/a`), or one nested under the other. */
+/**
+ * One resource nested under the other (`/keyspace/k/` and `/keyspace/k/table/t`, a table and
+ * its index). Siblings of one kind stay both: a rule named on the `default` event bus is
+ * `rule/r`, though the custom-bus format would also fill as `rule/default/r`.
+ */
 function sameKind(a: string, b: string): boolean {
-  const kind = (r: string) => r.split(/[/:]/)[0];
-  return b.startsWith(a) || (kind(a) !== '' && kind(a) === kind(b));
+  return b.startsWith(a);
 }
 
 function describe(action: SarAction, type: SarResourceType, fill: TypeFill): string[] {
@@ -295,10 +298,10 @@ export function fillResources(input: FillInput): Filled {
   }
   // A type only partly filled from what fills another type completely is a variant the call
   // did not use (a rule on a custom event bus when no bus was named, an index when none was).
-  // Of two variants of one resource filled completely (the same kind of resource, or the other
-  // nested under this one), the one using strictly more of what the call named is the one it acts
-  // on: a rule on the custom bus it named, a table rather than its keyspace. Resources of other
-  // kinds stay: Glue authorizes a table on its catalog and database too.
+  // Of two resources filled completely, one nested under the other, the one using strictly more
+  // of what the call named is the one it acts on: a table rather than its keyspace, an index
+  // rather than its table. Resources of other kinds stay: Glue authorizes a table on its catalog
+  // and database too.
   const complete = filled.filter((f) => f.fill.missing.length === 0);
   const within = (a: TypeFill, b: TypeFill) => a.names.every((n) => b.names.includes(n));
   const variant = (a: TypeFill, b: TypeFill) =>

@@ -134,4 +134,27 @@ describe('cli/split policies', () => {
     assert.ok(out.length > 65_536, `the report is ${out.length} characters`);
     assert.match(out, /queue-2999/);
   });
+
+  it('removes the parts an earlier, longer policy left, and only policy parts', () => {
+    const dir = join(work, 'stale');
+    const out = join(dir, 'policy.json');
+    const calls = join(work, 'calls-stale.ndjson');
+    writeFileSync(calls, callsLog());
+    assert.equal(
+      spawnSync(process.execPath, [MAIN, 'generate', calls, '-o', out], { timeout: 60_000 }).status,
+      0,
+    );
+    // an earlier run's third part, and a file of the user's that only has a part's name
+    writeFileSync(join(dir, 'policy.3.json'), readFileSync(join(dir, 'policy.2.json')));
+    writeFileSync(join(dir, 'policy.4.json'), 'notes of my own\n');
+    const r = spawnSync(process.execPath, [MAIN, 'generate', calls, '-o', out], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'policy.2.json')));
+    assert.ok(!existsSync(join(dir, 'policy.3.json')), 'the stale part was left');
+    assert.equal(readFileSync(join(dir, 'policy.4.json'), 'utf8'), 'notes of my own\n');
+    assert.match(r.stderr, /removed .*policy\.3\.json: a part of an earlier policy/);
+  });
 });

@@ -576,7 +576,10 @@ describe('scan: programs, JavaScript (all run against moto in test/e2e/scan.test
         'PutRule',
         'us-east-1',
         ['events:PutRule'],
-        ['arn:aws:events:us-east-1:123456789012:rule/scan-orders-bus/new-orders'],
+        [
+          'arn:aws:events:us-east-1:123456789012:rule/new-orders',
+          'arn:aws:events:us-east-1:123456789012:rule/scan-orders-bus/new-orders',
+        ],
         null,
         null,
       ],
@@ -586,7 +589,10 @@ describe('scan: programs, JavaScript (all run against moto in test/e2e/scan.test
         'PutTargets',
         'us-east-1',
         ['events:PutTargets'],
-        ['arn:aws:events:us-east-1:123456789012:rule/scan-orders-bus/new-orders'],
+        [
+          'arn:aws:events:us-east-1:123456789012:rule/new-orders',
+          'arn:aws:events:us-east-1:123456789012:rule/scan-orders-bus/new-orders',
+        ],
         null,
         null,
       ],
