@@ -44,25 +44,23 @@ export function expandLocal(args: string[], filters: TrailFilters): Expanded {
   const out: Expanded = { inputs: [], ignored: new Map(), missing: [], skipped: [] };
   const ignore = (why: string) => out.ignored.set(why, (out.ignored.get(why) ?? 0) + 1);
   const skip = (path: string, reason: string) => out.skipped.push({ path, reason });
-  /** Folders and files already taken, by device and inode: a link to one is read once. */
+  /**
+   * Folders already walked, by device and inode: a link back to one (a loop) is walked once.
+   * Files are not: two names of one file (a hard link, a link given beside its target) are two
+   * inputs, as they would be to any reader of the tree.
+   */
   const seen = new Map<string, string>();
   const visit = (path: string, st: Stats, trail: string[] | null) => {
-    const id = `${st.dev}:${st.ino}`;
-    const first = seen.get(id);
-    if (first !== undefined) {
-      skip(
-        path,
-        st.isDirectory()
-          ? `a symbolic link back to a folder already read (${first})`
-          : `the same file as ${first}`,
-      );
-      return;
-    }
     if (st.isDirectory()) {
+      const id = `${st.dev}:${st.ino}`;
+      const first = seen.get(id);
+      if (first !== undefined) {
+        skip(path, `a symbolic link back to a folder already read (${first})`);
+        return;
+      }
       seen.set(id, path);
       walk(path, trail ?? path.split(/[\\/]/).filter(Boolean));
     } else if (st.isFile()) {
-      seen.set(id, path);
       out.inputs.push({ kind: 'file', path, size: st.size });
     } else skip(path, `not a regular file (${fileType(st)}); give - to read standard input`);
   };

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -107,6 +107,16 @@ describe('leastpriv trail goes on past inputs it cannot use', () => {
     ]);
     assert.match(r.stderr, /read 2 of 7 files/);
     assert.match(r.stderr, /\n {2}skipped 5 files:\n/);
+  });
+
+  it('reads two names of one file (a hard link) as two inputs: only folders are walked once', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ Records: [record('good')] }));
+    linkSync(join(dir, 'a.json'), join(dir, 'b.json'));
+    const r = trail([dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /read 2 of 2 files, 2 events/);
+    assert.ok(!r.stderr.includes('skipped'), r.stderr);
   });
 
   it('skips a folder it may not read, with the reason, and reads the rest', () => {
