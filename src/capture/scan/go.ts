@@ -16,7 +16,7 @@
 import { hasOperation, serviceOfGoPackage, UPLOAD_OPERATIONS, waiterOperation } from './services.js';
 import { grammarParser, type TsNode, type TsParser, WEB_TREE_SITTER } from './tree-sitter.js';
 import type { CallSite } from './types.js';
-import { asString, isRecord, Notes, plain, record, snippet, type Value } from './values.js';
+import { asString, callSite, isRecord, Notes, record, snippet, type Value } from './values.js';
 
 /** What to install when the Go parser is missing. */
 export const GO_PARSER_PACKAGES = `${WEB_TREE_SITTER} tree-sitter-go@0.25.0`;
@@ -536,19 +536,21 @@ class GoFile {
     unresolved: CallSite['unresolved'],
     helper?: string,
   ): void {
-    this.calls.push({
-      file: this.file,
-      line: node.startPosition.row + 1,
-      language: 'go',
-      shape,
-      ...(helper ? { helper } : {}),
-      service,
-      operation,
-      region,
-      params: isRecord(params) ? (plain(params) as Record<string, unknown>) : {},
-      unknowns: [...notes.unknowns],
-      unresolved,
-    });
+    this.calls.push(
+      callSite({
+        file: this.file,
+        line: node.startPosition.row + 1,
+        language: 'go',
+        shape,
+        service,
+        operation,
+        region,
+        params,
+        notes,
+        unresolved,
+        helper,
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------

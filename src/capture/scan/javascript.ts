@@ -16,7 +16,7 @@ import {
   waiterOperation,
 } from './services.js';
 import type { CallSite } from './types.js';
-import { asString, isRecord, Notes, plain, record, snippet, type Value } from './values.js';
+import { asString, callSite, isRecord, Notes, record, snippet, type Value } from './values.js';
 
 export interface ScanOptions {
   /** Environment variables the code reads (`--env FILE`, `.env`). */
@@ -406,19 +406,21 @@ class JsFile {
     helper?: string,
   ): void {
     const line = this.source.getLineAndCharacterOfPosition(node.getStart(this.source)).line + 1;
-    this.calls.push({
-      file: this.file,
-      line,
-      language: 'javascript',
-      shape,
-      ...(helper ? { helper } : {}),
-      service,
-      operation,
-      region,
-      params: isRecord(params) ? (plain(params) as Record<string, unknown>) : {},
-      unknowns: [...notes.unknowns],
-      unresolved,
-    });
+    this.calls.push(
+      callSite({
+        file: this.file,
+        line,
+        language: 'javascript',
+        shape,
+        service,
+        operation,
+        region,
+        params,
+        notes,
+        unresolved,
+        helper,
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------

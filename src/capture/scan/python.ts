@@ -13,7 +13,7 @@ import {
 } from './services.js';
 import { grammarParser, type TsNode, type TsParser, WEB_TREE_SITTER } from './tree-sitter.js';
 import type { CallSite } from './types.js';
-import { asString, isRecord, Notes, plain, record, snippet, type Value } from './values.js';
+import { asString, callSite, isRecord, Notes, record, snippet, type Value } from './values.js';
 
 /** What to install when the Python parser is missing. */
 export const PYTHON_PARSER_PACKAGES = `${WEB_TREE_SITTER} tree-sitter-python@0.25.0`;
@@ -490,19 +490,21 @@ class PyFile {
     unresolved: CallSite['unresolved'],
     helper?: string,
   ): void {
-    this.calls.push({
-      file: this.file,
-      line: node.startPosition.row + 1,
-      language: 'python',
-      shape,
-      ...(helper ? { helper } : {}),
-      service,
-      operation,
-      region,
-      params: isRecord(params) ? (plain(params) as Record<string, unknown>) : {},
-      unknowns: [...notes.unknowns],
-      unresolved,
-    });
+    this.calls.push(
+      callSite({
+        file: this.file,
+        line: node.startPosition.row + 1,
+        language: 'python',
+        shape,
+        service,
+        operation,
+        region,
+        params,
+        notes,
+        unresolved,
+        helper,
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------

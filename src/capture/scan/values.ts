@@ -1,5 +1,5 @@
 /** Helpers shared by the language scanners: folded values and what is unknown in them. */
-import { UNKNOWN } from './types.js';
+import { type CallSite, type Language, UNKNOWN } from './types.js';
 
 /** A folded value: strings (with `UNKNOWN` for unknown parts), numbers, booleans, lists, maps. */
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
@@ -65,4 +65,35 @@ export function plain(v: Value): unknown {
 export function snippet(text: string): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
+/** What every scanner records of a call site: the folded parameters as plain data, and what was unknown. */
+export interface Site {
+  file: string;
+  line: number;
+  language: Language;
+  shape: string;
+  service: string | null;
+  operation: string | null;
+  region: string | null;
+  params: Value;
+  notes: Notes;
+  unresolved: CallSite['unresolved'];
+  helper?: string | undefined;
+}
+
+export function callSite(site: Site): CallSite {
+  return {
+    file: site.file,
+    line: site.line,
+    language: site.language,
+    shape: site.shape,
+    ...(site.helper ? { helper: site.helper } : {}),
+    service: site.service,
+    operation: site.operation,
+    region: site.region,
+    params: isRecord(site.params) ? (plain(site.params) as Record<string, unknown>) : {},
+    unknowns: [...site.notes.unknowns],
+    unresolved: site.unresolved,
+  };
 }
