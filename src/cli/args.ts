@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { LeastprivError } from '../errors.js';
 import { FORMATS, type Format } from '../output/policy.js';
 
-type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+export type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
 /** Options shared by every command that writes a policy. */
 export const OUTPUT_OPTIONS = {

@@ -76,6 +76,8 @@ type IamSdk = typeof import('@aws-sdk/client-iam');
 
 async function loadSdk(): Promise<IamSdk> {
   try {
+    // The SDK's notice about future Node.js support is for its developers, not our users.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     return await import('@aws-sdk/client-iam');
   } catch {
     throw new LeastprivError(

@@ -184,6 +184,8 @@ type AnalyzerSdk = typeof import('@aws-sdk/client-accessanalyzer');
 
 async function loadAnalyzerSdk(): Promise<AnalyzerSdk> {
   try {
+    // The SDK's notice about future Node.js support is for its developers, not our users.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     return await import('@aws-sdk/client-accessanalyzer');
   } catch {
     throw new LeastprivError(

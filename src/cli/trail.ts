@@ -14,6 +14,7 @@ import { type Format, parseFormat, renderPolicy } from '../output/policy.js';
 import { tryWriteFileAtomic } from '../output/write.js';
 import { OUTPUT_OPTIONS, parse, parseAccountId } from './args.js';
 import { formatSummary } from './summary.js';
+import { athenaRun, createTable, duckdbRun, queryText, SQL_HELP, SQL_OPTIONS, sqlMode } from './trail-sql.js';
 
 export const TRAIL_HELP = `Usage: leastpriv trail PATH... [filters] [options]
 
@@ -49,12 +50,14 @@ Options:
 A corrupt .gz, a JSON file that is not CloudTrail, a symbolic link to nothing or in a loop, a
 folder that cannot be read and a FIFO are reported with the reason and skipped; so is a record
 nested too deep. The run goes on.
+${SQL_HELP}
 Exit status: 0 on success, 2 for bad options, when no input could be read, or when an output
 could not be written (each one named; a file that was there before is kept as it was).
 `;
 
 const TRAIL_OPTIONS = {
   ...OUTPUT_OPTIONS,
+  ...SQL_OPTIONS,
   principal: { type: 'string', multiple: true },
   account: { type: 'string', multiple: true },
   region: { type: 'string', multiple: true },
@@ -72,36 +75,76 @@ export async function trailCommand(argv: string[]): Promise<number> {
     process.stdout.write(TRAIL_HELP);
     return 0;
   }
-  if (positionals.length === 0)
-    throw new LeastprivError(
-      'usage',
-      'no input: leastpriv trail PATH... (a folder, a file, s3://bucket/prefix or -)',
-    );
+  const mode = sqlMode(values, positionals);
   const format = parseFormat(values.format);
   const accountId = parseAccountId(values['account-id']);
   const filters = parseFilters(values, Date.now());
+  if (values['create-table']) return createTable(values, filters);
+  if (positionals.length === 0 && mode !== 'athena')
+    throw new LeastprivError(
+      'usage',
+      'no input: leastpriv trail PATH... (a folder, a file, s3://bucket/prefix or -), or --athena to query a table',
+    );
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))
     throw new LeastprivError('usage', `--jobs '${values.jobs}' must be a whole number of threads, 1 or more`);
 
-  const inputs = await expandInputs(positionals, filters);
   const started = Date.now();
-  const bar = !values.quiet && process.stderr.isTTY ? progressBar(started) : null;
-  const run = await runTrail(inputs.inputs, {
-    filters,
-    ...(jobs ? { jobs } : {}),
-    ...(bar ? { onProgress: bar.update } : {}),
-  });
-  bar?.done();
-  const seconds = (Date.now() - started) / 1000;
-  // Paths skipped before reading (links to nothing, loops, unreadable folders, FIFOs) count
-  // as files skipped, each listed with its reason.
-  if (inputs.skipped.length > 0) {
-    run.skipped.push(...inputs.skipped);
-    run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    run.stats.files += inputs.skipped.length;
-    run.stats.skippedFiles += inputs.skipped.length;
+  let run: TrailRun;
+  let headline: string | null = null;
+  let ignored = new Map<string, number>();
+  if (mode === 'athena') {
+    if (values['print-query']) {
+      process.stdout.write(`${queryText('athena', values, filters, [])}\n`);
+      return 0;
+    }
+    ({ run, headline } = await athenaRun(values, filters, !values.quiet && process.stderr.isTTY));
+  } else {
+    const inputs = await expandInputs(positionals, filters);
+    ignored = inputs.ignored;
+    if (mode === 'duckdb') {
+      const files = inputs.inputs.flatMap((i) => (i.kind === 'file' ? [{ path: i.path, size: i.size }] : []));
+      if (files.length < inputs.inputs.length)
+        throw new LeastprivError(
+          'usage',
+          '--engine duckdb reads local files: download s3:// logs first (aws s3 sync), or leave out --engine for standard input and S3',
+        );
+      if (values['print-query']) {
+        process.stdout.write(
+          `${queryText(
+            'duckdb',
+            values,
+            filters,
+            files.map((f) => f.path),
+          )}\n`,
+        );
+        return 0;
+      }
+      ({ run, headline } = await duckdbRun(files, filters, jobs));
+    } else {
+      if (values['print-query'])
+        throw new LeastprivError(
+          'usage',
+          '--print-query shows the query of --athena or --engine duckdb: add one',
+        );
+      const bar = !values.quiet && process.stderr.isTTY ? progressBar(started) : null;
+      run = await runTrail(inputs.inputs, {
+        filters,
+        ...(jobs ? { jobs } : {}),
+        ...(bar ? { onProgress: bar.update } : {}),
+      });
+      bar?.done();
+    }
+    // Paths skipped before reading (links to nothing, loops, unreadable folders, FIFOs) count
+    // as files skipped, each listed with its reason.
+    if (inputs.skipped.length > 0) {
+      run.skipped.push(...inputs.skipped);
+      run.skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      run.stats.files += inputs.skipped.length;
+      run.stats.skippedFiles += inputs.skipped.length;
+    }
   }
+  const seconds = (Date.now() - started) / 1000;
 
   // Calls answered with an error: denied ones are left out of the policy (and listed) unless
   // --include-denied; with --exclude-errors, the others are left out (and counted).
@@ -144,7 +187,7 @@ export async function trailCommand(argv: string[]): Promise<number> {
 
   for (const message of failed) process.stderr.write(`leastpriv: ${message}\n`);
   if (!values.quiet) {
-    process.stderr.write(formatTrail(run, inputs.ignored, seconds, principals));
+    process.stderr.write(formatTrail(run, ignored, seconds, principals, headline));
     process.stderr.write(formatSummary(trimDenied(withDenied(all.summary(), probes.summary())), written));
   }
   if (values.explain) process.stderr.write(explainTrail(all, granted));
@@ -338,12 +381,16 @@ function formatTrail(
   ignored: Map<string, number>,
   seconds: number,
   principals: { principal: string; file: string; calls: number; actions: number }[],
+  headline: string | null,
 ): string {
   const s = run.stats;
   const rate = seconds > 0 ? Math.round(s.events / seconds) : s.events;
   const who = new Set(run.tuples.map((t) => t.principal));
+  const read =
+    headline ??
+    `leastpriv: read ${fmt(s.files - s.skippedFiles)} of ${fmt(s.files)} files, ${fmt(s.events)} events in ${seconds.toFixed(1)} s (${fmt(rate)} events/s)`;
   const lines = [
-    `leastpriv: read ${fmt(s.files - s.skippedFiles)} of ${fmt(s.files)} files, ${fmt(s.events)} events in ${seconds.toFixed(1)} s (${fmt(rate)} events/s); kept ${fmt(s.kept)} → ${fmt(run.tuples.length)} distinct calls by ${fmt(who.size)} principal${who.size === 1 ? '' : 's'}`,
+    `${read}; kept ${fmt(s.kept)} → ${fmt(run.tuples.length)} distinct calls by ${fmt(who.size)} principal${who.size === 1 ? '' : 's'}`,
   ];
   if (run.skipped.length > 0) {
     lines.push(`  skipped ${fmt(run.skipped.length)} file${run.skipped.length === 1 ? '' : 's'}:`);

@@ -5,8 +5,8 @@
  * one. The commands under test reach it through `--endpoint-url`; the SDK signs its requests
  * and the server ignores the signatures (moto does too).
  *
- * Operation names: IAM (query protocol) from the form body's `Action=`; REST JSON APIs from the
- * test's `route` function (method and path).
+ * Operation names: IAM (query protocol) from the form body's `Action=`; JSON 1.1 APIs from
+ * `X-Amz-Target`; REST JSON APIs from the test's `route` function (method and path).
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -93,10 +93,14 @@ export async function startApiServer(options: {
       } else if (body.length && /json/.test(type)) {
         params = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
       }
+      // JSON 1.1 APIs (Athena...) name the operation in X-Amz-Target: `AmazonAthena.GetQueryResults`.
+      const target = String(req.headers['x-amz-target'] ?? '');
       const operation =
         typeof params.Action === 'string'
           ? params.Action
-          : (options.route?.(req.method ?? 'GET', url.pathname) ?? null);
+          : target
+            ? (target.split('.').pop() ?? null)
+            : (options.route?.(req.method ?? 'GET', url.pathname) ?? null);
       const received: Received = {
         operation,
         service: scope?.[2] ?? null,

@@ -133,6 +133,15 @@ const IRRELEVANT_BY_SOURCE = new Map<string, ReadonlySet<string>>([
   ],
 ]);
 
+/**
+ * The left-out members, for a SQL engine that groups records before they reach this fold: it
+ * must leave out the same members (standing in for them the same way), never more.
+ */
+export const IRRELEVANT_MEMBERS = {
+  any: [...IRRELEVANT_ANY],
+  bySource: [...IRRELEVANT_BY_SOURCE].map(([source, members]) => ({ source, members: [...members] })),
+} as const;
+
 /** What a left-out member contributes to the fold key: its presence, or an ARN as it is. */
 function stand(value: unknown): unknown {
   if (typeof value === 'string' && value.startsWith('arn:')) return value;
@@ -209,8 +218,21 @@ export class Aggregator {
   /** Counts one record. */
   add(r: TrailEvent): void {
     if ((++this.stats.events & 0xffff) === 0) this.every64Ki?.();
+    this.fold(r, 1, r.eventTime, r.eventTime);
+  }
+
+  /**
+   * Counts `count` records grouped elsewhere (a SQL engine's row): equal in every field this
+   * fold reads, first and last seen at the times given.
+   */
+  addGrouped(r: TrailEvent, count: number, first: string, last: string): void {
+    this.stats.events += count;
+    this.fold(r, count, first, last);
+  }
+
+  private fold(r: TrailEvent, n: number, firstTime: string, lastTime: string): void {
     if (r.eventType !== undefined && r.eventType !== 'AwsApiCall') {
-      this.stats.notApiCalls++;
+      this.stats.notApiCalls += n;
       return;
     }
     const identity = r.identity;
@@ -223,59 +245,59 @@ export class Aggregator {
         identityArn: identity.arn ?? null,
         account,
         region: r.awsRegion,
-        time: this.needsTime ? Date.parse(r.eventTime) : 0,
+        // A group's times all pass or none does: the engine filtered by time before grouping.
+        time: this.needsTime ? Date.parse(firstTime) : 0,
         error,
       });
       if (verdict !== 'keep') {
-        this.stats.filtered[verdict]++;
+        this.stats.filtered[verdict] += n;
         return;
       }
     }
     const params = r.tooDeep ? TOO_DEEP : paramsKey(r.eventSource, r.requestParameters);
     if (params === TOO_DEEP) {
-      this.stats.tooDeep++;
+      this.stats.tooDeep += n;
       return;
     }
     if (params === null) {
-      this.stats.malformed++;
+      this.stats.malformed += n;
       return;
     }
     const fold = `${principal}\u0000${error ?? ''}\u0000${r.eventSource}\u0000${r.eventName}\u0000${r.awsRegion}\u0000${account ?? ''}\u0000${r.apiVersion ?? ''}\u0000${params}\u0000${r.resources ?? ''}`;
     const known = this.folded.get(fold);
     if (known) {
-      this.stats.kept++;
-      known.count++;
-      known.first = earlierOf(known.first, r.eventTime);
-      known.last = laterOf(known.last, r.eventTime);
+      this.stats.kept += n;
+      known.count += n;
+      known.first = earlierOf(known.first, firstTime);
+      known.last = laterOf(known.last, lastTime);
       return;
     }
     const mapped = this.map(r, account);
     if (mapped === TOO_DEEP) {
-      this.stats.tooDeep++;
+      this.stats.tooDeep += n;
       return;
     }
     if (mapped === null) {
-      this.stats.malformed++;
+      this.stats.malformed += n;
       return;
     }
-    this.stats.kept++;
+    this.stats.kept += n;
     const key = `${principal}\u0000${error ?? ''}\u0000${mapped.needs}`;
     if (this.folded.size >= FOLD_LIMIT) this.folded.clear();
     const t = this.tuples.get(key);
     if (t) {
       this.folded.set(detach(fold), t);
-      t.count++;
-      t.first = earlierOf(t.first, r.eventTime);
-      t.last = laterOf(t.last, r.eventTime);
+      t.count += n;
+      t.first = earlierOf(t.first, firstTime);
+      t.last = laterOf(t.last, lastTime);
       return;
     }
-    const time = detach(r.eventTime);
     const created: TrailTuple = {
       key: detach(key),
       principal: detach(principal),
-      first: time,
-      last: time,
-      count: 1,
+      first: detach(firstTime),
+      last: detach(lastTime),
+      count: n,
       error: error === null ? null : detach(error),
       operation: mapped.operation,
       unresolved: mapped.unresolved,

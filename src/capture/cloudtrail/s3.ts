@@ -24,6 +24,8 @@ async function client(): Promise<
   if (loaded) return { ok: true, ...loaded };
   let sdk: S3Module;
   try {
+    // The SDK's notice about future Node.js support is for its developers, not our users.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     sdk = (await import('@aws-sdk/client-s3')) as S3Module;
   } catch {
     return { ok: false, message: S3_SDK_MISSING };
