@@ -7,12 +7,22 @@
  *   node dist/bench/run.js --only trail          (LEASTPRIV_BENCH_TRAIL_LARGE=N for another size)
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trailCorpus } from './trail-corpus.js';
 import type { Figure } from './types.js';
 
+const DUCKDB_VERSION = (() => {
+  try {
+    const req = createRequire(import.meta.url);
+    return (req('@duckdb/node-api/package.json') as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+})();
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const SMALL = 1_000_000;
 /** The large corpus: 10 M events (about a minute on 2 cores). */
@@ -32,7 +42,12 @@ interface Run {
   distinct: number;
 }
 
-function trail(dir: string, jobs: number | null): Run {
+function trail(
+  dir: string,
+  jobs: number | null,
+  engine: 'builtin' | 'duckdb' = 'builtin',
+  output = '/dev/null',
+): Run {
   const args = [
     '--import',
     USAGE_HOOK,
@@ -40,8 +55,9 @@ function trail(dir: string, jobs: number | null): Run {
     'trail',
     dir,
     '-o',
-    '/dev/null',
+    output,
     ...(jobs ? ['--jobs', String(jobs)] : []),
+    ...(engine === 'duckdb' ? ['--engine', 'duckdb'] : []),
   ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`leastpriv trail failed (${r.status}): ${r.stderr.slice(-2000)}`);
@@ -74,7 +90,12 @@ export async function benchTrail(): Promise<Figure[]> {
   const large = trailCorpus(LARGE);
   const one = median(small, 1);
   const all = median(small, null);
-  const big = trail(large, null);
+  const out = mkdtempSync(join(tmpdir(), 'leastpriv-bench-trail-out-'));
+  const big = trail(large, null, 'builtin', join(out, 'builtin.json'));
+  const duck = trail(large, null, 'duckdb', join(out, 'duckdb.json'));
+  const same =
+    readFileSync(join(out, 'builtin.json'), 'utf8') === readFileSync(join(out, 'duckdb.json'), 'utf8');
+  rmSync(out, { recursive: true, force: true });
   const cores = availableParallelism();
   const growth = big.maxRssMiB / all.run.maxRssMiB - 1;
   const events = SMALL.toLocaleString('en-US');
@@ -111,6 +132,31 @@ export async function benchTrail(): Promise<Figure[]> {
       value: big.maxRssMiB,
       unit: 'MiB',
       note: `${big.distinct} distinct calls, ${big.seconds} s`,
+    },
+    {
+      name: `trail.builtin_events_per_s_${LARGE / 1_000_000}m`,
+      value: big.rate,
+      unit: 'events/s',
+      note: `built-in reader, ${cores} cores, ${LARGE.toLocaleString('en-US')} events, one run; peak RSS ${big.maxRssMiB} MiB`,
+    },
+    {
+      name: `trail.duckdb_events_per_s_${LARGE / 1_000_000}m`,
+      value: duck.rate,
+      unit: 'events/s',
+      note: `--engine duckdb (DuckDB ${DUCKDB_VERSION}, its own threads, one per core) on the same corpus, one run; ${duck.distinct} distinct calls, ${duck.seconds} s`,
+    },
+    {
+      name: `trail.duckdb_peak_rss_${LARGE / 1_000_000}m`,
+      value: duck.maxRssMiB,
+      unit: 'MiB',
+      note: 'the whole process: Node.js, DuckDB and the fold of its rows',
+    },
+    {
+      name: 'trail.duckdb_same_policy',
+      value: same ? 1 : 0,
+      unit: 'bool',
+      target: { op: '>=', value: 1 },
+      note: "the policy DuckDB's rows give is byte-identical to the built-in reader's",
     },
     {
       name: 'trail.peak_rss_growth',

@@ -179,7 +179,7 @@ describe('leastpriv trail --engine duckdb', { timeout: 180_000 }, () => {
       const duck = trail([tree, '--engine', 'duckdb'], env);
       assert.equal(duck.code, 0, duck.stderr);
       assert.equal(duck.stdout, builtin.stdout);
-      assert.match(duck.stderr, /skipped 1 file:\n.*_bad\.json: not JSON \(Malformed JSON/);
+      assert.match(duck.stderr, /skipped 1 file:\n.*_bad\.json: rejected by DuckDB \(Malformed JSON/);
     } finally {
       writeFileSync(bad, JSON.stringify({ Records: [] }));
     }

@@ -108,7 +108,10 @@ export async function duckdbTrail(
       const bad = remaining.find((f) => f.path === file);
       if (!bad || rejected.length >= MAX_REJECTED) throw err;
       const why = /Error: (.*?)(?:; the built-in reader|$)/.exec((err as Error).message)?.[1] ?? 'not JSON';
-      rejected.push({ path: bad.path, reason: `not JSON (${why.replace(/ in file "[^"]+"/, '')})` });
+      rejected.push({
+        path: bad.path,
+        reason: `rejected by DuckDB (${why.replace(/ in file "[^"]+"/, '')})`,
+      });
       remaining = remaining.filter((f) => f !== bad);
       continue;
     }

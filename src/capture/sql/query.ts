@@ -202,32 +202,43 @@ function stand(d: Dialect, p: string, member: string): string {
  * gzip): the records with the column names and shapes of the Athena table, so that the one
  * query reads both. Extensions are never installed or loaded from the network: JSON is built in.
  */
-const FILE_MARKER = 'leastpriv:file';
-
 export function duckdbLogFiles(files: readonly string[], markers = true): string {
-  const s = (path: string) => `e->>${literal(path)}`;
-  const identity = `{'type': ${s('$.userIdentity.type')}, 'arn': ${s('$.userIdentity.arn')}, 'accountid': ${s('$.userIdentity.accountId')}, 'invokedby': ${s('$.userIdentity.invokedBy')}, 'username': ${s('$.userIdentity.userName')}, 'sessioncontext': {'sessionissuer': {'arn': ${s('$.userIdentity.sessionContext.sessionIssuer.arn')}}}}`;
+  // Records read straight into typed structs: each record is parsed once, by the reader.
+  const record = [
+    'eventTime VARCHAR',
+    'eventSource VARCHAR',
+    'eventName VARCHAR',
+    'awsRegion VARCHAR',
+    'eventType VARCHAR',
+    'recipientAccountId VARCHAR',
+    'errorCode VARCHAR',
+    'apiVersion VARCHAR',
+    'userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR, userName VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR)))',
+    'requestParameters JSON',
+    'resources STRUCT(ARN VARCHAR)[]',
+  ].join(', ');
+  const u = 'e.userIdentity';
   const columns = [
-    `${s('$.eventTime')} AS eventtime`,
-    `${s('$.eventSource')} AS eventsource`,
-    `${s('$.eventName')} AS eventname`,
-    `${s('$.awsRegion')} AS awsregion`,
-    `${s('$.eventType')} AS eventtype`,
-    `${s('$.recipientAccountId')} AS recipientaccountid`,
-    `${s('$.errorCode')} AS errorcode`,
-    `${s('$.apiVersion')} AS apiversion`,
-    `${identity} AS useridentity`,
-    `NULLIF(CAST(e->'$.requestParameters' AS VARCHAR), 'null') AS requestparameters`,
-    `list_transform(TRY_CAST(e->'$.resources' AS JSON[]), lambda r: {'arn': r->>'$.ARN'}) AS resources`,
+    'e.eventTime AS eventtime',
+    'e.eventSource AS eventsource',
+    'e.eventName AS eventname',
+    'e.awsRegion AS awsregion',
+    'e.eventType AS eventtype',
+    'e.recipientAccountId AS recipientaccountid',
+    'e.errorCode AS errorcode',
+    'e.apiVersion AS apiversion',
+    `{'type': ${u}.type, 'arn': ${u}.arn, 'accountid': ${u}.accountId, 'invokedby': ${u}.invokedBy, 'username': ${u}.userName, 'sessioncontext': {'sessionissuer': {'arn': ${u}.sessionContext.sessionIssuer.arn}}} AS useridentity`,
+    `NULLIF(CAST(e.requestParameters AS VARCHAR), 'null') AS requestparameters`,
+    `list_transform(e.resources, lambda r: {'arn': r.ARN}) AS resources`,
   ];
-  const read = `read_json([${list(files)}], columns = {Records: 'JSON[]'}, format = 'unstructured', maximum_object_size = 1073741824, filename = true)`;
-  // Each file's records, after one marker standing for the file itself.
-  const marker = `CAST(${literal(JSON.stringify(FILE_MARKER))} AS JSON)`;
+  const read = `read_json([${list(files)}], columns = {Records: ${literal(`STRUCT(${record})[]`)}}, format = 'unstructured', maximum_object_size = 1073741824, filename = true)`;
+  if (!markers) return `(SELECT ${columns.join(', ')} FROM (SELECT unnest(Records) AS e FROM ${read}))`;
+  // Each file's records after a NULL standing for the file itself: its name, and how many
+  // records it holds (NULL when it has no Records array).
   columns.push(
-    `CASE WHEN e = ${marker} THEN filename END AS log_file`,
-    `CASE WHEN e = ${marker} THEN records END AS log_records`,
+    'CASE WHEN e IS NULL THEN filename END AS log_file',
+    'CASE WHEN e IS NULL THEN records END AS log_records',
   );
-  const records = markers ? `list_prepend(${marker}, COALESCE(Records, CAST([] AS JSON[])))` : 'Records';
-  const events = `SELECT unnest(${records}) AS e, filename, len(Records) AS records FROM ${read}`;
+  const events = `SELECT unnest(list_prepend(NULL, COALESCE(Records, []))) AS e, filename, len(Records) AS records FROM ${read}`;
   return `(SELECT ${columns.join(', ')} FROM (${events}))`;
 }
