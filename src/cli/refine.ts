@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { TrailTuple } from '../capture/cloudtrail/aggregate.js';
 import { NO_FILTERS, type TrailFilters } from '../capture/cloudtrail/filters.js';
 import { expandLocal } from '../capture/cloudtrail/inputs.js';
 import { runTrail } from '../capture/cloudtrail/pool.js';
@@ -29,7 +30,7 @@ import {
   pollGeneratedPolicy,
   trailRegion,
 } from '../review/access-analyzer.js';
-import { parseRefineConfig, type RoleConfig, refineBranch } from '../review/config.js';
+import { type AthenaSpec, parseRefineConfig, type RoleConfig, refineBranch } from '../review/config.js';
 import {
   commitMessage,
   oneLineDescription,
@@ -46,6 +47,7 @@ import {
   replacePolicyDocumentBlock,
 } from '../review/terraform.js';
 import { parse } from './args.js';
+import { athenaRun } from './trail-sql.js';
 
 export const REFINE_HELP = `Usage: leastpriv refine --config leastpriv.yaml [options]
 
@@ -60,7 +62,8 @@ Policies are read from the base commit (HEAD); calls logs and CloudTrail paths f
 usage.access_analyzer starts an IAM Access Analyzer policy generation job for the role (its arn)
 over the last usage.days days (default and most: 90) of the trail, waits for it, and reads the
 actions of the generated policy (@aws-sdk/client-accessanalyzer; AWS credentials as the SDK
-finds them).
+finds them). usage.athena runs the grouping query of 'leastpriv trail --athena' on the trail's
+table, filtered to the role and the last usage.days days (@aws-sdk/client-athena).
 
 Options:
       --config FILE        the configuration (default: leastpriv.yaml)
@@ -73,8 +76,8 @@ Options:
                            github.com, else gitlab)
       --base REF           the commit to start from (default: HEAD)
       --role NAME          only this role (repeatable)
-      --endpoint-url URL   the IAM Access Analyzer endpoint (usage.access_analyzer);
-                           --upstream URL is the same
+      --endpoint-url URL   the IAM Access Analyzer and Athena endpoint (usage.access_analyzer,
+                           usage.athena: an emulator); --upstream URL is the same
       --region REGION      the region for Access Analyzer (default: the trail's region)
   -o, --output FILE        write the Markdown summary to FILE (default: stdout)
   -q, --quiet              nothing on stderr
@@ -107,12 +110,25 @@ const REFINE_OPTIONS = {
 export interface UsageSpec {
   calls: string[];
   cloudtrail: string[];
+  athena?: AthenaSpec | null;
+  /** The Athena endpoint (an emulator), when not AWS's. */
+  endpoint?: string | undefined;
   days: number | null;
 }
 
 export interface LoadedUsage {
   records: CallRecord[];
   summary: UsageSummary;
+}
+
+/** The calls of distinct CloudTrail calls that were granted (denied ones left out, as `trail` does). */
+function grantedCalls(tuples: readonly TrailTuple[]): CallRecord[] {
+  const session = new Session({ accountId: null, wildcardResources: false });
+  for (const t of tuples) {
+    if (!t.operation || isDenied(null, t.error)) continue;
+    session.addOperation(t.operation, { time: t.first, source: 'cloudtrail', status: null, error: t.error });
+  }
+  return session.calls();
 }
 
 /** Principal globs for a role: its ARN, or its name in any account and path. */
@@ -151,18 +167,28 @@ export async function loadUsage(
       );
     }
     const run = await runTrail(expanded.inputs, { filters, jobs: 1 });
-    const session = new Session({ accountId: null, wildcardResources: false });
-    for (const t of run.tuples) {
-      if (!t.operation || isDenied(null, t.error)) continue;
-      session.addOperation(t.operation, {
-        time: t.first,
-        source: 'cloudtrail',
-        status: null,
-        error: t.error,
-      });
-    }
-    records.push(...session.calls());
+    records.push(...grantedCalls(run.tuples));
     sources.push(...spec.cloudtrail.map((p) => `CloudTrail ${shown(p)}`));
+  }
+  if (spec.athena) {
+    const a = spec.athena;
+    const filters: TrailFilters = { ...NO_FILTERS, principals: rolePrincipals(role.name, role.arn), since };
+    const { run, headline } = await athenaRun(
+      {
+        workgroup: a.workgroup,
+        database: a.database,
+        catalog: a.catalog,
+        table: a.table,
+        ...(a.outputLocation ? { 'output-location': a.outputLocation } : {}),
+        'plain-table': a.plainTable,
+        ...(spec.endpoint ? { 'endpoint-url': spec.endpoint } : {}),
+      },
+      filters,
+      false,
+    );
+    records.push(...grantedCalls(run.tuples));
+    const id = /Athena query (\S+)/.exec(headline)?.[1];
+    sources.push(`Athena ${a.database}.${a.table}${id ? ` (query ${id})` : ''}`);
   }
   const range = timeRange(records);
   return {
@@ -540,6 +566,8 @@ export async function refineCommand(argv: string[]): Promise<number> {
       {
         calls: role.usage.calls.map((p) => resolve(configDir, p)),
         cloudtrail: role.usage.cloudtrail.map((p) => resolve(configDir, p)),
+        athena: role.usage.athena,
+        endpoint,
         days: role.usage.days,
       },
       role,

@@ -12,6 +12,10 @@
  *     usage:
  *       calls: [calls/ci.ndjson]                # calls logs, and/or
  *       cloudtrail: logs/                       # CloudTrail logs (a folder or files), and/or
+ *       athena:                                 # the trail's table in Amazon Athena, and/or
+ *         database: security                    # optional: default, workgroup primary,
+ *         table: cloudtrail_logs                #   table cloudtrail_logs, catalog AwsDataCatalog,
+ *         output_location: s3://results/lp/     #   results where the workgroup puts them
  *       access_analyzer:                        # IAM Access Analyzer policy generation (needs arn)
  *         trail_arn: arn:aws:cloudtrail:us-east-1:123456789012:trail/main
  *         access_role: arn:aws:iam::123456789012:role/service-role/AccessAnalyzerMonitorServiceRole
@@ -34,9 +38,21 @@ export interface RoleConfig {
   usage: {
     calls: string[];
     cloudtrail: string[];
+    athena: AthenaSpec | null;
     accessAnalyzer: AccessAnalyzerSpec | null;
     days: number | null;
   };
+}
+
+/** Where the trail's Athena table is (see `leastpriv trail --athena`). */
+export interface AthenaSpec {
+  workgroup: string;
+  database: string;
+  catalog: string;
+  table: string;
+  outputLocation: string | null;
+  /** The table has no account/region/timestamp partitions (not made by --create-table). */
+  plainTable: boolean;
 }
 
 export interface RefineConfig {
@@ -52,7 +68,9 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?([A-Za-z0
 const BLOCK_LABEL = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const ROLE_KEYS = new Set(['name', 'arn', 'policy', 'block', 'include_other_policies', 'usage']);
-const USAGE_KEYS = new Set(['calls', 'cloudtrail', 'access_analyzer', 'days']);
+const USAGE_KEYS = new Set(['calls', 'cloudtrail', 'athena', 'access_analyzer', 'days']);
+const ATHENA_KEYS = new Set(['workgroup', 'database', 'catalog', 'table', 'output_location', 'plain_table']);
+const ATHENA_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const ACCESS_ANALYZER_KEYS = new Set(['trail_arn', 'access_role', 'regions']);
 const ANY_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[A-Za-z0-9+=,.@_-]{1,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
@@ -80,6 +98,37 @@ function accessAnalyzer(v: unknown, where: string): Parsed<AccessAnalyzerSpec | 
     return { ok: false, error: `${where}.regions must be a region or a list of regions such as us-east-1` };
   }
   return { ok: true, value: { trailArn: v.trail_arn, accessRole: v.access_role, regions: list as string[] } };
+}
+
+function athena(v: unknown, where: string): Parsed<AthenaSpec | null> {
+  if (v === undefined || v === null || v === false) return { ok: true, value: null };
+  if (v !== true && !isObj(v))
+    return {
+      ok: false,
+      error: `${where} must be true or a mapping (workgroup, database, catalog, table, output_location)`,
+    };
+  const o: Obj = v === true ? {} : v;
+  const extra = unknownKey(o, ATHENA_KEYS, where);
+  if (extra) return { ok: false, error: extra };
+  const names = {
+    workgroup: 'primary',
+    database: 'default',
+    catalog: 'AwsDataCatalog',
+    table: 'cloudtrail_logs',
+  };
+  for (const key of Object.keys(names) as (keyof typeof names)[]) {
+    const value = o[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !ATHENA_NAME.test(value))
+      return { ok: false, error: `${where}.${key} must be a name (letters, digits, _.-)` };
+    names[key] = value;
+  }
+  const location = o.output_location ?? null;
+  if (location !== null && (typeof location !== 'string' || !/^s3:\/\/[^/]+/.test(location)))
+    return { ok: false, error: `${where}.output_location must be an s3:// URL` };
+  const plain = o.plain_table ?? false;
+  if (typeof plain !== 'boolean') return { ok: false, error: `${where}.plain_table must be true or false` };
+  return { ok: true, value: { ...names, outputLocation: location, plainTable: plain } };
 }
 
 function paths(v: unknown, where: string): Parsed<string[]> {
@@ -124,7 +173,7 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
   if (!isObj(v.usage)) {
     return {
       ok: false,
-      error: `${at}.usage must say where the calls are: calls (calls logs), cloudtrail or access_analyzer`,
+      error: `${at}.usage must say where the calls are: calls (calls logs), cloudtrail, athena or access_analyzer`,
     };
   }
   const extraUsage = unknownKey(v.usage, USAGE_KEYS, `${at}.usage`);
@@ -133,12 +182,14 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
   if (!calls.ok) return calls;
   const cloudtrail = paths(v.usage.cloudtrail, `${at}.usage.cloudtrail`);
   if (!cloudtrail.ok) return cloudtrail;
+  const table = athena(v.usage.athena, `${at}.usage.athena`);
+  if (!table.ok) return table;
   const analyzer = accessAnalyzer(v.usage.access_analyzer, `${at}.usage.access_analyzer`);
   if (!analyzer.ok) return analyzer;
-  if (calls.value.length + cloudtrail.value.length === 0 && analyzer.value === null) {
+  if (calls.value.length + cloudtrail.value.length === 0 && analyzer.value === null && table.value === null) {
     return {
       ok: false,
-      error: `${at}.usage names no calls log, no CloudTrail path and no access_analyzer`,
+      error: `${at}.usage names no calls log, no CloudTrail path, no athena table and no access_analyzer`,
     };
   }
   if (analyzer.value && arn === null) {
@@ -165,7 +216,13 @@ function role(v: unknown, where: string): Parsed<RoleConfig> {
       policy: v.policy,
       block,
       includeOtherPolicies: others,
-      usage: { calls: calls.value, cloudtrail: cloudtrail.value, accessAnalyzer: analyzer.value, days },
+      usage: {
+        calls: calls.value,
+        cloudtrail: cloudtrail.value,
+        athena: table.value,
+        accessAnalyzer: analyzer.value,
+        days,
+      },
     },
   };
 }

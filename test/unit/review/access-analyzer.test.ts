@@ -229,6 +229,7 @@ describe('usage.access_analyzer in leastpriv.yaml', () => {
     assert.deepEqual(r.value.roles[0]?.usage, {
       calls: [],
       cloudtrail: [],
+      athena: null,
       accessAnalyzer: { trailArn: TRAIL, accessRole: `${ROLE}-aa`, regions: ['eu-west-1'] },
       days: 30,
     });

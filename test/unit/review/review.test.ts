@@ -303,7 +303,7 @@ describe('leastpriv.yaml', () => {
             policy: 'ci.tf',
             block: 'leastpriv',
             includeOtherPolicies: false,
-            usage: { calls: ['a.ndjson'], cloudtrail: [], accessAnalyzer: null, days: 30 },
+            usage: { calls: ['a.ndjson'], cloudtrail: [], athena: null, accessAnalyzer: null, days: 30 },
           },
         ],
       },
@@ -325,6 +325,41 @@ describe('leastpriv.yaml', () => {
       /names the role other, not ci/,
     );
     assert.match(bad('roles:\n  - name: ci\n    policy: p\n    usage: {}\n'), /names no calls log/);
+    assert.match(
+      bad('roles:\n  - name: ci\n    policy: p\n    usage: {athena: {tabel: x}}\n'),
+      /roles\[0\] \(ci\)\.usage\.athena: unknown key 'tabel' \(known: workgroup, database, catalog, table, output_location, plain_table\)/,
+    );
+    assert.match(
+      bad('roles:\n  - name: ci\n    policy: p\n    usage: {athena: {output_location: /tmp}}\n'),
+      /usage\.athena\.output_location must be an s3:\/\/ URL/,
+    );
+  });
+
+  it('reads an Athena usage source, with defaults for what it leaves out', () => {
+    const athena = (yaml: string) => {
+      const r = parseRefineConfig(
+        `roles:\n  - name: ci\n    policy: p\n    usage:\n      athena: ${yaml}\n`,
+        'c.yaml',
+      );
+      assert.ok(r.ok, r.ok ? '' : r.error);
+      return r.value.roles[0]?.usage.athena;
+    };
+    const defaults = {
+      workgroup: 'primary',
+      database: 'default',
+      catalog: 'AwsDataCatalog',
+      table: 'cloudtrail_logs',
+      outputLocation: null,
+      plainTable: false,
+    };
+    assert.deepEqual(athena('true'), defaults);
+    assert.deepEqual(athena('{database: sec, table: ct, output_location: "s3://r/x/", plain_table: true}'), {
+      ...defaults,
+      database: 'sec',
+      table: 'ct',
+      outputLocation: 's3://r/x/',
+      plainTable: true,
+    });
   });
 
   it('names branches git accepts', () => {
