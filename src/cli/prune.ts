@@ -5,10 +5,12 @@
  * are saved under `$LEASTPRIV_HOME/rollback/<role>/`; `--rollback N` restores one of them.
  * Talks to IAM through `@aws-sdk/client-iam`, loaded only by this command.
  */
+
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { loadAwsSdk } from '../capture/aws-sdk.js';
 import { LeastprivError } from '../errors.js';
 import { policyDocument } from '../input/policy-json.js';
 import type { PolicyDocument } from '../model/index.js';
@@ -74,18 +76,8 @@ const PRUNE_OPTIONS = {
 
 type IamSdk = typeof import('@aws-sdk/client-iam');
 
-async function loadSdk(): Promise<IamSdk> {
-  try {
-    // The SDK's notice about future Node.js support is for its developers, not our users.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    return await import('@aws-sdk/client-iam');
-  } catch {
-    throw new LeastprivError(
-      'usage',
-      'prune talks to IAM through @aws-sdk/client-iam, which is not installed: npm install @aws-sdk/client-iam',
-    );
-  }
-}
+const loadSdk = (): Promise<IamSdk> =>
+  loadAwsSdk(() => import('@aws-sdk/client-iam'), '@aws-sdk/client-iam', 'prune talks to IAM');
 
 const AWS_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\//;
 

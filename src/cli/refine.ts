@@ -6,10 +6,12 @@
  * GitLab's merge-request push options, or for a GitHub remote, the `gh pr create` command.
  * Every git call is an argument vector (no shell).
  */
+
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { loadAwsSdk } from '../capture/aws-sdk.js';
 import type { TrailTuple } from '../capture/cloudtrail/aggregate.js';
 import { NO_FILTERS, type TrailFilters } from '../capture/cloudtrail/filters.js';
 import { expandLocal } from '../capture/cloudtrail/inputs.js';
@@ -208,18 +210,12 @@ export async function loadUsage(
 
 type AnalyzerSdk = typeof import('@aws-sdk/client-accessanalyzer');
 
-async function loadAnalyzerSdk(): Promise<AnalyzerSdk> {
-  try {
-    // The SDK's notice about future Node.js support is for its developers, not our users.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    return await import('@aws-sdk/client-accessanalyzer');
-  } catch {
-    throw new LeastprivError(
-      'usage',
-      'usage.access_analyzer talks to IAM Access Analyzer through @aws-sdk/client-accessanalyzer, which is not installed: npm install @aws-sdk/client-accessanalyzer',
-    );
-  }
-}
+const loadAnalyzerSdk = (): Promise<AnalyzerSdk> =>
+  loadAwsSdk(
+    () => import('@aws-sdk/client-accessanalyzer'),
+    '@aws-sdk/client-accessanalyzer',
+    'usage.access_analyzer talks to IAM Access Analyzer',
+  );
 
 export interface AnalyzerEndpoint {
   endpoint: string | undefined;

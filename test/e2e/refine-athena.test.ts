@@ -14,17 +14,12 @@ import { NO_FILTERS } from '../../src/capture/cloudtrail/filters.js';
 import { runDuckDb } from '../../src/capture/sql/duckdb.js';
 import { COLUMNS, duckdbLogFiles, trailQuery } from '../../src/capture/sql/query.js';
 import { type ApiServer, startApiServer } from './api-answers.js';
+import { git, initRepo } from './git-repo.js';
 import { CLI, exec, type Moto, ROOT, startMoto, tempDir, testEnv } from './support.js';
 
 const ACCOUNT = '123456789012';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/app`;
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'review');
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `git ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 function record(role: string, session: string, time: string, source: string, name: string, params: unknown) {
   return {
@@ -122,11 +117,7 @@ describe('leastpriv refine with usage.athena', { timeout: 90_000 }, () => {
       GIT_CONFIG_NOSYSTEM: '1',
       HOME: work,
     });
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Test');
-    git(repo, 'config', 'user.email', 'test@example.com');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'infra');
+    initRepo(repo);
   });
 
   after(async () => {

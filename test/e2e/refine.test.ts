@@ -5,20 +5,14 @@
  * and the printed `gh pr create` command; a second run changes, commits and pushes nothing.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Answer, type ApiServer, json, type Received, startApiServer } from './api-answers.js';
+import { git, initRepo } from './git-repo.js';
 import { CLI, exec, ROOT, tempDir, testEnv } from './support.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'review');
-
-function git(cwd: string, ...args: string[]): string {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `git ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** A bare remote that records each push's options and ref updates in `pushes.log`. */
 function bareRemote(dir: string): { path: string; log: string } {
@@ -76,11 +70,7 @@ describe('leastpriv refine', { timeout: 60_000 }, () => {
       GIT_CONFIG_NOSYSTEM: '1',
       HOME: work,
     });
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Test');
-    git(repo, 'config', 'user.email', 'test@example.com');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'infra');
+    initRepo(repo);
     gitlab = bareRemote(join(work, 'gitlab.git'));
     github = bareRemote(join(work, 'github.git'));
     git(repo, 'remote', 'add', 'origin', gitlab.path);
@@ -411,11 +401,7 @@ describe('leastpriv refine with Access Analyzer policy generation', { timeout: 6
       GIT_CONFIG_NOSYSTEM: '1',
       HOME: work,
     });
-    git(repo, 'init', '-q', '-b', 'main');
-    git(repo, 'config', 'user.name', 'Test');
-    git(repo, 'config', 'user.email', 'test@example.com');
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '-q', '-m', 'infra');
+    initRepo(repo);
   });
 
   after(async () => {

@@ -4,7 +4,9 @@
  * `@aws-sdk/client-athena` is an optional dependency, loaded only here. Credentials, region and
  * endpoint come from the SDK's usual sources (environment, profile, `AWS_ENDPOINT_URL`).
  */
+
 import { LeastprivError } from '../../errors.js';
+import { loadAwsSdk } from '../aws-sdk.js';
 import type { Row } from './rows.js';
 
 export interface AthenaOptions {
@@ -42,18 +44,12 @@ export function athenaCost(scannedBytes: number): number {
 
 type AthenaSdk = typeof import('@aws-sdk/client-athena');
 
-async function load(): Promise<AthenaSdk> {
-  try {
-    // The SDK's notice about future Node.js support is for its developers, not our users.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    return await import('@aws-sdk/client-athena');
-  } catch {
-    throw new LeastprivError(
-      'usage',
-      '--athena talks to Amazon Athena through @aws-sdk/client-athena, which is not installed: npm install @aws-sdk/client-athena',
-    );
-  }
-}
+const load = (): Promise<AthenaSdk> =>
+  loadAwsSdk(
+    () => import('@aws-sdk/client-athena'),
+    '@aws-sdk/client-athena',
+    '--athena talks to Amazon Athena',
+  );
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 5_000;
