@@ -15,6 +15,11 @@ import type {
   UnresolvedReason,
 } from './model/index.js';
 import { type BuiltPolicy, buildPolicy } from './policy/index.js';
+import { authorizeGcp } from './providers/gcp/authorize.js';
+import { type GcpResolution, resolveGcp } from './providers/gcp/resolve.js';
+import { buildGcpRole, type GcpRole } from './providers/gcp/role.js';
+import { gcpStubResponse } from './providers/gcp/stub.js';
+import { providerOfHost } from './providers/index.js';
 import { learnAccount, type ResolveContext, resolveAws } from './resolve/aws/index.js';
 
 export interface SessionOptions {
@@ -50,6 +55,8 @@ export interface SessionSummary {
   statements: number;
   /** Widened resources, split documents: what a reviewer should know. */
   warnings: string[];
+  /** Google Cloud: the custom role's permissions and bindings (absent when no GCP call was seen). */
+  gcp?: { permissions: number; bindings: number; derived: number };
 }
 
 interface Entry {
@@ -71,11 +78,15 @@ export class Session {
   private readonly unresolved = new Map<UnresolvedReason, { count: number; examples: string[] }>();
   private readonly denied: SessionSummary['denied'] = [];
   private failed = 0;
+  private awsCalls = 0;
   private version = 0;
   private built: { version: number; policy: BuiltPolicy } | null = null;
   private lastId = 0;
   /** Calls answered by the stub: resolved once, for the answer and for the record. */
   private readonly stubbed = new WeakMap<ObservedCall, Resolution>();
+  private readonly gcpStubbed = new WeakMap<ObservedCall, GcpResolution>();
+  /** Google Cloud requirements, in arrival order: the custom role is built from them. */
+  private readonly gcpNeeds: Requirement[] = [];
   /** Calls added before the account was known, by requirement set (one operation stands for each). */
   private pending = new Map<string, Pending>();
 
@@ -104,6 +115,7 @@ export class Session {
   }
 
   private resolveAndAdd(call: ObservedCall): CallRecord {
+    if (providerOfHost(call.host) === 'gcp') return this.addGcp(call);
     const resolution = this.stubbed.get(call) ?? resolveAws(call, this.ctx);
     if (this.ctx.learnedAccount === null) {
       this.ctx.learnedAccount = learnAccount(call, resolution);
@@ -123,6 +135,61 @@ export class Session {
       unresolved: resolution.reason,
       ...meta.trace,
     });
+  }
+
+  /** A Google Cloud call: its method, the permissions it needs and where they are granted. */
+  private addGcp(call: ObservedCall): CallRecord {
+    const resolution = this.gcpStubbed.get(call) ?? resolveGcp(call);
+    const meta = callMeta(call);
+    if (resolution.kind === 'unresolved') {
+      this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
+      return this.push({
+        ...base(meta),
+        provider: 'gcp',
+        service: resolution.service,
+        operation: resolution.operation,
+        region: null,
+        account: null,
+        actions: null,
+        resources: null,
+        unresolved: resolution.reason,
+        ...meta.trace,
+      });
+    }
+    const op = resolution.operation;
+    const requirements = authorizeGcp(op);
+    const record = this.push({
+      ...base(meta),
+      provider: 'gcp',
+      service: op.api,
+      operation: op.method,
+      region: null,
+      account: op.project,
+      actions: sorted(requirements.map((r) => r.action)),
+      resources: sorted(requirements.flatMap((r) => r.resources)),
+      unresolved: null,
+      ...meta.trace,
+      requirements: requirements.map(toLogged),
+    });
+    this.countGcp(record, requirements);
+    return record;
+  }
+
+  private countGcp(record: CallRecord, requirements: Requirement[]): void {
+    if (requirements.length === 0) this.permissionless.add(`${record.service}:${record.operation}`);
+    this.gcpNeeds.push(...requirements);
+    if (isDenied(record.status, record.error)) {
+      this.denied.push({
+        call: `${record.service}:${record.operation}`,
+        error: record.error ?? String(record.status),
+        actions: record.actions ?? [],
+      });
+    } else if (record.status !== null && record.status >= 400) this.failed++;
+  }
+
+  /** The Google Cloud custom role for every GCP call so far, or null when there was none. */
+  gcpRole(): GcpRole | null {
+    return this.gcpNeeds.length ? buildGcpRole(this.gcpNeeds) : null;
   }
 
   /** The record of a call whose resolution failed: what the request itself shows. */
@@ -218,6 +285,20 @@ export class Session {
    */
   addRecord(record: CallRecord): void {
     const why = `${record.service}:${record.operation}`;
+    if (record.provider === 'gcp') {
+      if (record.unresolved)
+        this.noteUnresolved(
+          record.unresolved,
+          `${record.method ?? ''} ${record.host ?? ''}${record.path ?? ''}`.trim(),
+        );
+      this.push(record);
+      if (!record.unresolved)
+        this.countGcp(
+          record,
+          recordNeeds(record).map((need) => ({ ...need, why: record.operation ?? why })),
+        );
+      return;
+    }
     const requirements: Requirement[] | null =
       record.actions === null && !record.requirements
         ? null
@@ -278,6 +359,11 @@ export class Session {
 
   /** A minimal success answer for `--upstream stub`, shaped for the call's operation. */
   stub(call: ObservedCall): StubResponse {
+    if (providerOfHost(call.host) === 'gcp') {
+      const resolution = resolveGcp(call);
+      this.gcpStubbed.set(call, resolution);
+      return gcpStubResponse(resolution, call);
+    }
     let resolution: Resolution;
     try {
       resolution = resolveAws(call, this.ctx);
@@ -316,12 +402,26 @@ export class Session {
       actions: actions.size,
       statements: docs.reduce((n, d) => n + d.Statement.length, 0),
       warnings: built.warnings,
+      ...this.gcpSummary(),
     };
+  }
+
+  private gcpSummary(): { gcp?: SessionSummary['gcp'] } {
+    const role = this.gcpRole();
+    if (!role) return {};
+    const derived = Object.values(role.basis).filter((b) => !b.startsWith('documented')).length;
+    return { gcp: { permissions: role.permissions.length, bindings: role.bindings.length, derived } };
+  }
+
+  /** Number of AWS calls added so far (the others are Google Cloud's). */
+  get awsCallCount(): number {
+    return this.awsCalls;
   }
 
   /** Records a call as its calls-log line. */
   private push(record: CallRecord): CallRecord {
     this.version++;
+    if (record.provider === 'aws') this.awsCalls++;
     this.records.push(JSON.stringify(record));
     const s = record.service ?? '(unknown)';
     this.services.set(s, (this.services.get(s) ?? 0) + 1);

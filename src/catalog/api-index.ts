@@ -126,7 +126,7 @@ export interface ApiIndex {
 }
 
 /** The package's `data/` folder, from both `src/catalog/` and `dist/src/catalog/`. */
-function dataFile(name: string): string {
+export function dataFile(name: string): string {
   for (const rel of ['../../data/', '../../../data/']) {
     const file = fileURLToPath(new URL(`${rel}${name}`, import.meta.url));
     if (existsSync(file)) return file;

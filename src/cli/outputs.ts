@@ -5,6 +5,7 @@ import { LeastprivError } from '../errors.js';
 import { isDenied, Session, type SessionSummary } from '../index.js';
 import { type Format, numberedPath, renderPolicy, renderPolicyFiles } from '../output/policy.js';
 import { writeFileAtomic } from '../output/write.js';
+import { gcpFormatOf, renderGcpRole } from '../providers/gcp/role.js';
 import { COMPACT_THRESHOLD } from './args.js';
 
 export interface OutputValues {
@@ -120,10 +121,27 @@ export function writeOutputs(
   const keepCalls = keep(values.calls ?? null);
   if (kept.length) log(`no calls were seen: kept ${kept.join(' and ')} as they were (--force replaces them)`);
 
+  // Google Cloud calls make a custom role: in the file asked for when no AWS call was seen,
+  // else beside the AWS policy (policy.gcp-role.yaml).
+  const gcp = session.gcpRole();
+  const gcpOnly = gcp !== null && capture.session.awsCallCount === 0;
+  let gcpWhere: string | null = null;
+  if (gcp) {
+    const path = gcpOnly ? toFile : toFile ? gcpSibling(toFile) : null;
+    if (path && !keepPolicy) {
+      const text = renderGcpRole(gcp, gcpFormatOf(path));
+      gcpWhere = `${writeOrFallback(path, () => text, 'the Google Cloud role', options, log)} (Google Cloud role)`;
+    } else if (!path && gcpOnly) {
+      process.stdout.write(renderGcpRole(gcp, 'yaml'));
+      gcpWhere = 'stdout (Google Cloud role)';
+    } else if (!path) log('Google Cloud calls were seen: -o FILE writes their custom role beside the policy');
+  }
+
   // The policy first: it is what the run is for.
   // A policy split over several documents is one JSON file each (policy.json, policy.2.json...).
   let policyWhere = 'stdout';
-  if (toFile && keepPolicy) policyWhere = `${toFile} (kept)`;
+  if (gcpOnly) policyWhere = gcpWhere ?? 'not written';
+  else if (toFile && keepPolicy) policyWhere = `${toFile} (kept)`;
   else if (toFile) {
     // a device or a pipe (`-o /dev/null`) takes every document in one stream, never `.2` files
     const regular = !statOrNull(toFile) || statOrNull(toFile)?.isFile() === true;
@@ -139,6 +157,7 @@ export function writeOutputs(
     if (built.documents.length > 1 && capture.format === 'json')
       log(`the policy is split into ${built.documents.length} documents; -o FILE writes one file each`);
   }
+  if (gcpWhere && !gcpOnly) policyWhere = `${policyWhere}, ${gcpWhere}`;
   let callsWhere: string | null = null;
   if (values.calls && keepCalls) callsWhere = `${values.calls} (kept)`;
   else if (values.calls)
@@ -150,6 +169,11 @@ export function writeOutputs(
       log,
     );
   return { policy: policyWhere, calls: callsWhere, session };
+}
+
+/** Where the Google Cloud role goes beside an AWS policy file: `policy.gcp-role.yaml`. */
+export function gcpSibling(path: string): string {
+  return `${path.replace(/\.(json|tf|ya?ml|template)$/i, '')}.gcp-role.yaml`;
 }
 
 /**

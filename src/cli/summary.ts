@@ -23,11 +23,17 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
   if (s.permissionless.length > 0) lines.push(`  no permission needed: ${s.permissionless.join(', ')}`);
   for (const w of s.warnings) lines.push(`  note: ${readableNote(w)}`);
   const where = written.policy === 'stdout' ? 'stdout' : written.policy;
-  lines.push(
-    `  policy: ${plural(s.actions, 'action')} in ${plural(s.statements, 'statement')} → ${where}${
-      written.calls ? `; calls log → ${written.calls}` : ''
-    }`,
-  );
+  const calls = written.calls ? `; calls log → ${written.calls}` : '';
+  const gcp = s.gcp
+    ? `Google Cloud role: ${plural(s.gcp.permissions, 'permission')} (${s.gcp.permissions - s.gcp.derived} documented, ${s.gcp.derived} derived from method ids) in ${plural(s.gcp.bindings, 'binding')}`
+    : null;
+  if (gcp && s.statements === 0) lines.push(`  ${gcp} → ${where}${calls}`);
+  else {
+    if (gcp) lines.push(`  ${gcp}`);
+    lines.push(
+      `  policy: ${plural(s.actions, 'action')} in ${plural(s.statements, 'statement')} → ${where}${calls}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -16,7 +16,7 @@ export interface LoggedRequirement {
 export interface CallRecord {
   time: string;
   source: 'proxy' | 'csm' | 'cloudtrail' | 'scan';
-  provider: 'aws';
+  provider: 'aws' | 'gcp';
   service: string | null;
   operation: string | null;
   region: string | null;

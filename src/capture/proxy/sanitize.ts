@@ -10,10 +10,21 @@ const DROPPED_HEADERS = new Set([
   'proxy-authorization',
   'x-amz-server-side-encryption-customer-key',
   'x-amz-copy-source-server-side-encryption-customer-key',
+  'x-goog-api-key',
+  'x-goog-iam-authorization-token',
+  'x-goog-encryption-key',
+  'x-goog-copy-source-encryption-key',
 ]);
 
-/** Query parameters never kept: presigned signatures and tokens (SigV4 and SigV2). */
-const DROPPED_QUERY = new Set(['x-amz-signature', 'x-amz-security-token', 'signature', 'securitytoken']);
+/** Query parameters never kept: presigned signatures and tokens (SigV4, SigV2, Google's). */
+const DROPPED_QUERY = new Set([
+  'x-amz-signature',
+  'x-amz-security-token',
+  'signature',
+  'securitytoken',
+  'x-goog-signature',
+  'access_token',
+]);
 
 /** Keeps the SigV4 credential scope and signed headers of an Authorization header, never the signature. */
 export function sanitizeAuthorization(value: string): string {

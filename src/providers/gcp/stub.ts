@@ -1,0 +1,108 @@
+/**
+ * `--upstream stub` for Google Cloud: minimal valid answers, so gcloud and the client libraries
+ * run with no project and no network. The token endpoint answers a token that is never real;
+ * a list answers an empty list; anything else answers the resource it named. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { StubResponse } from '../../catalog/stub-responses.js';
+import type { ObservedCall } from '../../model/index.js';
+import type { GcpResolution } from './resolve.js';
+
+const enc = new TextEncoder();
+
+function json(status: number, value: unknown): StubResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=UTF-8' },
+    body: enc.encode(JSON.stringify(value)),
+  };
+}
+
+export function gcpStubResponse(resolution: GcpResolution, call: ObservedCall): StubResponse {
+  if (resolution.kind === 'unresolved') {
+    return json(404, {
+      error: { code: 404, message: `leastpriv stub: ${resolution.detail}`, status: 'NOT_FOUND' },
+    });
+  }
+  const op = resolution.operation;
+  if (op.method === 'oauth2.token') {
+    return json(200, { access_token: 'leastpriv-stub-token', expires_in: 3599, token_type: 'Bearer' });
+  }
+  const verb = op.method.split('.').at(-1) ?? '';
+  // Compute's clients read `items` of every list (a map for aggregated lists).
+  if (verb === 'aggregatedList') return json(200, { items: {} });
+  if (verb === 'list') return json(200, op.api === 'compute' ? { items: [] } : {});
+  if (verb === 'publish') return json(200, { messageIds: ['1'] });
+  if (verb === 'delete') return json(200, {});
+  if (verb === 'testIamPermissions') return json(200, { permissions: [] });
+  if (verb === 'getIamPolicy' || verb === 'setIamPolicy')
+    return json(200, { version: 1, etag: 'BwYAAAAAAAA=' });
+  // The resource named by the request (a create sends its name in the body or the query).
+  const name =
+    op.params.name ??
+    op.params.object ??
+    op.params.bucket ??
+    bodyName(call) ??
+    op.resource ??
+    'leastpriv-stub';
+  const body: Record<string, unknown> = { name };
+  if (op.api === 'storage') return storage(op.method, op.params, call);
+  if (op.api === 'compute' && verb !== 'get') {
+    // A compute write answers an Operation, already done.
+    return json(200, {
+      kind: 'compute#operation',
+      name: 'operation-leastpriv-stub',
+      status: 'DONE',
+      progress: 100,
+    });
+  }
+  return json(200, body);
+}
+
+/**
+ * Cloud Storage: a bucket, or an object with the size and MD5 of what was uploaded (clients
+ * compare hashes after an upload): a multipart upload's metadata part names the object and its
+ * last part holds the data.
+ */
+function storage(method: string, params: Record<string, string>, call: ObservedCall): StubResponse {
+  const bucket = params.bucket ?? bodyName(call) ?? 'leastpriv-stub';
+  if (!method.startsWith('storage.objects.'))
+    return json(200, { kind: 'storage#bucket', name: bucket, id: bucket });
+  let data: Uint8Array = new Uint8Array();
+  let name = params.object ?? params.name;
+  const type = call.headers['content-type'] ?? '';
+  const boundary = /boundary=(?:"([^"]+)"|'([^']+)'|([^;\s]+))/.exec(type)?.slice(1).find(Boolean);
+  if (method === 'storage.objects.insert' && boundary) {
+    const parts = Buffer.from(call.body).toString('latin1').split(`--${boundary}`).slice(1, -1);
+    const split = (part: string) => {
+      const at = /\r?\n\r?\n/.exec(part);
+      return at ? part.slice(at.index + at[0].length).replace(/\r?\n$/, '') : '';
+    };
+    try {
+      name ??= (JSON.parse(split(parts[0] ?? '')) as { name?: string }).name;
+    } catch {
+      // no metadata part: the name is in the query
+    }
+    data = Buffer.from(split(parts.at(-1) ?? ''), 'latin1');
+  } else if (method === 'storage.objects.insert') data = call.body;
+  const object = name ?? 'leastpriv-stub';
+  return json(200, {
+    kind: 'storage#object',
+    bucket,
+    name: object,
+    id: `${bucket}/${object}/1`,
+    generation: '1',
+    size: String(data.length),
+    md5Hash: createHash('md5').update(data).digest('base64'),
+  });
+}
+
+function bodyName(call: ObservedCall): string | undefined {
+  if (call.body.length === 0) return undefined;
+  try {
+    const v = JSON.parse(new TextDecoder().decode(call.body)) as { name?: unknown };
+    return typeof v.name === 'string' ? v.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
