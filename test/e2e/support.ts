@@ -39,7 +39,8 @@ type Tool =
   | 'curl'
   | 'python3'
   | 'java'
-  | 'keytool';
+  | 'keytool'
+  | 'gcloud';
 
 const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }> = {
   moto_server: {
@@ -61,6 +62,12 @@ const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }
     cmd: 'java',
     args: ['-version'],
     install: 'install a JDK 11 or later (apt-get install openjdk-17-jdk-headless)',
+  },
+  gcloud: {
+    cmd: 'gcloud',
+    args: ['--version'],
+    install:
+      "install the Google Cloud CLI (Debian package google-cloud-cli from Google's apt repository, https://cloud.google.com/sdk/docs/install#deb)",
   },
   keytool: {
     cmd: 'keytool',

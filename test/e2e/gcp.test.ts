@@ -1,0 +1,267 @@
+/**
+ * Google Cloud through `leastpriv run --upstream stub`: the real gcloud CLI (528) talks REST to
+ * the proxy, which answers locally (no project, no network; a fake access token). Exact checks
+ * on the methods resolved, the permissions and where they are granted, and the custom role file
+ * in each format, hand-checked against Google's pages:
+ * - Cloud Storage: https://cloud.google.com/storage/docs/access-control/iam-permissions
+ * - Pub/Sub: https://cloud.google.com/pubsub/docs/access-control#permissions
+ * - Compute Engine: https://cloud.google.com/compute/docs/reference/rest/v1/instances/aggregatedList
+ *   ("Requires the compute.instances.list permission")
+ * - IAM: https://cloud.google.com/iam/docs/service-accounts-list-edit#permissions
+ * - Secret Manager: https://cloud.google.com/secret-manager/docs/access-control#permissions
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CLI, exec, parseNdjson, requireTools, tempDir, testEnv } from './support.js';
+
+const PROJECT = 'demo-proj';
+
+describe('Google Cloud: gcloud through leastpriv run --upstream stub', { timeout: 240_000 }, () => {
+  requireTools('gcloud');
+  const dir = tempDir('gcp');
+  const token = join(dir, 'token');
+  fs.writeFileSync(token, 'not-a-real-token\n');
+  const file = join(dir, 'hello.txt');
+  fs.writeFileSync(file, 'hello\n');
+  const env = testEnv(join(dir, 'home'), {
+    CLOUDSDK_CONFIG: join(dir, 'gcloud'),
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: token,
+    CLOUDSDK_CORE_PROJECT: PROJECT,
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: '1',
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1',
+  });
+  const script = join(dir, 'script.sh');
+  fs.writeFileSync(
+    script,
+    [
+      'set -e',
+      'gcloud storage buckets create gs://lp-demo-bucket --location=us-central1',
+      'gcloud storage buckets list',
+      `gcloud storage cp ${file} gs://lp-demo-bucket/dir/hello.txt`,
+      'gcloud pubsub topics create orders',
+      'gcloud pubsub topics list',
+      'gcloud pubsub topics publish orders --message=hi',
+      'gcloud compute instances list',
+      'gcloud iam service-accounts list',
+      'gcloud secrets list',
+      '',
+    ].join('\n'),
+  );
+
+  const run = (out: string) =>
+    exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        'stub',
+        '-o',
+        out,
+        '--calls',
+        join(dir, 'calls.ndjson'),
+        '--',
+        'bash',
+        script,
+      ],
+      {
+        env,
+        timeoutMs: 180_000,
+      },
+    );
+
+  it('resolves every call to its method and grants each permission where it was used', async () => {
+    const out = join(dir, 'role.yaml');
+    const r = await run(out);
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const calls = parseNdjson(fs.readFileSync(join(dir, 'calls.ndjson'), 'utf8'));
+    assert.deepEqual(
+      calls.map((c) => [
+        c.provider,
+        c.method,
+        c.host,
+        c.operation,
+        c.actions,
+        c.resources,
+        c.status,
+        c.unresolved,
+      ]),
+      [
+        [
+          'gcp',
+          'POST',
+          'storage.googleapis.com',
+          'storage.buckets.insert',
+          ['storage.buckets.create'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'storage.googleapis.com',
+          'storage.buckets.list',
+          ['storage.buckets.list'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'storage.googleapis.com',
+          'storage.objects.get',
+          ['storage.objects.get'],
+          ['projects/_/buckets/lp-demo-bucket'],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'POST',
+          'storage.googleapis.com',
+          'storage.objects.insert',
+          ['storage.objects.create'],
+          ['projects/_/buckets/lp-demo-bucket'],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'PUT',
+          'pubsub.googleapis.com',
+          'pubsub.projects.topics.create',
+          ['pubsub.topics.create'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'pubsub.googleapis.com',
+          'pubsub.projects.topics.list',
+          ['pubsub.topics.list'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'POST',
+          'pubsub.googleapis.com',
+          'pubsub.projects.topics.publish',
+          ['pubsub.topics.publish'],
+          [`projects/${PROJECT}/topics/orders`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'compute.googleapis.com',
+          'compute.instances.aggregatedList',
+          ['compute.instances.list'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'iam.googleapis.com',
+          'iam.projects.serviceAccounts.list',
+          ['iam.serviceAccounts.list'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+        [
+          'gcp',
+          'GET',
+          'secretmanager.googleapis.com',
+          'secretmanager.projects.secrets.list',
+          ['secretmanager.secrets.list'],
+          [`projects/${PROJECT}`],
+          200,
+          null,
+        ],
+      ],
+    );
+    // The object's path and the upload path, as the requests had them.
+    assert.deepEqual(
+      calls.filter((c) => c.service === 'storage').map((c) => c.path),
+      [
+        '/storage/v1/b',
+        '/storage/v1/b',
+        '/storage/v1/b/lp-demo-bucket/o/dir%2Fhello.txt',
+        '/upload/storage/v1/b/lp-demo-bucket/o',
+      ],
+    );
+    // No token, no Authorization value reaches the calls log.
+    assert.doesNotMatch(fs.readFileSync(join(dir, 'calls.ndjson'), 'utf8'), /not-a-real-token|Bearer \S/);
+
+    assert.equal(
+      fs.readFileSync(out, 'utf8'),
+      `# Custom role written by leastpriv: gcloud iam roles create ROLE_ID --project PROJECT --file THIS_FILE
+# Grant it where the permissions were used:
+#   projects/_/buckets/lp-demo-bucket: storage.objects.create, storage.objects.get
+#   projects/${PROJECT}: compute.instances.list, iam.serviceAccounts.list, pubsub.topics.create, pubsub.topics.list, secretmanager.secrets.list, storage.buckets.create, storage.buckets.list
+#   projects/${PROJECT}/topics/orders: pubsub.topics.publish
+title: "leastpriv"
+description: "The permissions a workload used, as leastpriv observed them (10)."
+stage: GA
+includedPermissions:
+- compute.instances.list
+- iam.serviceAccounts.list
+- pubsub.topics.create
+- pubsub.topics.list
+- pubsub.topics.publish
+- secretmanager.secrets.list
+- storage.buckets.create
+- storage.buckets.list
+- storage.objects.create
+- storage.objects.get
+`,
+    );
+    assert.match(
+      r.stderr,
+      /\n {2}Google Cloud role: 10 permissions \(0 documented, 10 derived from method ids\) in 3 bindings → .*role\.yaml \(Google Cloud role\); calls log → /,
+    );
+  });
+
+  it('writes the role as JSON and as Terraform, with one binding per resource', async () => {
+    const json = join(dir, 'role.json');
+    assert.equal((await run(json)).code, 0);
+    const doc = JSON.parse(fs.readFileSync(json, 'utf8')) as {
+      role: { includedPermissions: string[]; stage: string };
+      bindings: { resource: string; permissions: string[] }[];
+    };
+    assert.equal(doc.role.stage, 'GA');
+    assert.equal(doc.role.includedPermissions.length, 10);
+    assert.deepEqual(
+      doc.bindings.map((b) => b.resource),
+      ['projects/_/buckets/lp-demo-bucket', `projects/${PROJECT}`, `projects/${PROJECT}/topics/orders`],
+    );
+    const tf = join(dir, 'role.tf');
+    assert.equal((await run(tf)).code, 0);
+    const text = fs.readFileSync(tf, 'utf8');
+    assert.match(
+      text,
+      /resource "google_project_iam_custom_role" "leastpriv" \{\n {2}project {5}= "demo-proj"\n/,
+    );
+    assert.match(
+      text,
+      /resource "google_storage_bucket_iam_member" "leastpriv_1" \{\n {2}bucket {2}= "lp-demo-bucket"\n/,
+    );
+    assert.match(text, /resource "google_project_iam_member" "leastpriv_2" \{\n {2}project = "demo-proj"\n/);
+    assert.match(
+      text,
+      /resource "google_pubsub_topic_iam_member" "leastpriv_3" \{\n {2}topic {3}= "projects\/demo-proj\/topics\/orders"\n/,
+    );
+  });
+});
