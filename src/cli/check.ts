@@ -1,4 +1,5 @@
 import { LeastprivError } from '../errors.js';
+import { loadGcpRole } from '../input/gcp-role.js';
 import { type LoadedPolicies, loadCallsLogs, loadPolicy, recordNeeds } from '../input/index.js';
 import type { CallRecord } from '../model/index.js';
 import { writeFileAtomic } from '../output/write.js';
@@ -6,13 +7,15 @@ import { type CheckResult, checkCalls } from '../policy/evaluate/check.js';
 import { statementLabel } from '../policy/evaluate/diff.js';
 import type { ContextValue } from '../policy/evaluate/index.js';
 import { parse, parseAccountId } from './args.js';
+import { checkGcpRole } from './gcp-role.js';
 
 export const CHECK_HELP = `Usage: leastpriv check POLICY CALLS.ndjson... [options]
 
 Does the policy allow every recorded call? Evaluates each permission the calls needed (action,
 resource, and the conditions that held) with leastpriv's own policy evaluator. POLICY is policy
 JSON, a Terraform file (aws_iam_policy_document blocks, jsonencode policies) or a CloudFormation
-template; all identity policies in it count, as if attached to one role.
+template; all identity policies in it count, as if attached to one role. A Google Cloud custom
+role (YAML or JSON with includedPermissions) is checked against the calls' GCP permissions.
 
 Options:
       --context KEY=VALUE  a request condition key every call had (aws:username=ci, repeatable)
@@ -138,6 +141,8 @@ export function checkCommand(argv: string[]): number {
   const format = parseReportFormat(values.format, ['text', 'json'] as const, 'check');
   const extra = parseContext(values.context);
   const records = loadCallsLogs(callPaths);
+  const role = loadGcpRole(policyPath);
+  if (role) return checkGcpRole(role, records, format, values.output);
   const policy = loadPolicyFor(policyPath, parseAccountId(values['account-id']), records);
   printNotes(policy, values.quiet);
   const result = checkCalls(policy.documents, records, recordNeeds, extra);

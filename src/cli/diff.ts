@@ -1,4 +1,5 @@
 import { LeastprivError } from '../errors.js';
+import { loadGcpRole } from '../input/gcp-role.js';
 import { loadCallsLogs, recordNeeds } from '../input/index.js';
 import {
   type DiffReport,
@@ -16,6 +17,7 @@ import {
   printNotes,
   writeReport,
 } from './check.js';
+import { diffGcpRole } from './gcp-role.js';
 
 export const DIFF_HELP = `Usage: leastpriv diff POLICY CALLS.ndjson... [options]
 
@@ -23,7 +25,8 @@ Compares a policy with what the recorded calls used:
   missing      needed by a call and not granted (with the statement that would grant it)
   unused       granted and never used: whole statements, Action entries, Resource entries
   over-broad   wildcards (and NotAction/NotResource) the calls used only narrowly
-POLICY is policy JSON, a Terraform file or a CloudFormation template.
+POLICY is policy JSON, a Terraform file or a CloudFormation template, or a Google Cloud custom
+role (YAML or JSON with includedPermissions: missing and unused permissions).
 
 Options:
   -f, --format FORMAT      text (default), json, or markdown (for a pull-request comment)
@@ -175,6 +178,8 @@ export function diffCommand(argv: string[]): number {
   const failOn = parseFailOn(values['fail-on']);
   const extra = parseContext(values.context);
   const records = loadCallsLogs(callPaths);
+  const role = loadGcpRole(policyPath);
+  if (role) return diffGcpRole(role, records, format, failOn, values.output);
   const policy = loadPolicyFor(policyPath, parseAccountId(values['account-id']), records);
   printNotes(policy, values.quiet);
   const report = diffPolicy(policy.documents, records, recordNeeds, extra);

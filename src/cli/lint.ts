@@ -1,15 +1,19 @@
 import { LeastprivError } from '../errors.js';
+import { loadGcpRole } from '../input/gcp-role.js';
 import { loadPolicy } from '../input/index.js';
 import { lintPolicy } from '../policy/evaluate/lint.js';
 import { parse, parseAccountId } from './args.js';
 import { POLICY_INPUT_OPTIONS, parseReportFormat, printNotes, writeReport } from './check.js';
+import { lintGcpRoleFile } from './gcp-role.js';
 
 export const LINT_HELP = `Usage: leastpriv lint POLICY [options]
 
 The mistakes a reviewer would catch: unknown actions, resource ARNs that fit none of the
 action's resource types (s3:ListBucket on an object ARN), "*" where the action can be limited
 to resources, NotAction/NotResource pitfalls, bad Sids and condition operators, and a size over
-the managed policy limit. POLICY is policy JSON, a Terraform file or a CloudFormation template.
+the managed policy limit. POLICY is policy JSON, a Terraform file or a CloudFormation template;
+a Google Cloud custom role (YAML or JSON) gets its own checks (permission names, duplicates,
+stage, size).
 
 Options:
   -f, --report-format F    report format: text (default) or json (the policy's own format
@@ -33,6 +37,8 @@ export function lintCommand(argv: string[]): number {
     throw new LeastprivError('usage', 'lint takes one policy: leastpriv lint POLICY');
   }
   const format = parseReportFormat(values.format, ['text', 'json'] as const, 'lint');
+  const role = loadGcpRole(policyPath);
+  if (role) return lintGcpRoleFile(role, format, values.output);
   const policy = loadPolicy(policyPath, { accountId: parseAccountId(values['account-id']) });
   printNotes(policy, values.quiet);
   const findings = lintPolicy(policy.documents, policy.labels);

@@ -234,6 +234,36 @@ includedPermissions:
     );
   });
 
+  it('check, diff and lint read the role file back', async () => {
+    const role = join(dir, 'role.yaml');
+    const calls = join(dir, 'calls.ndjson');
+    const cli = (...args: string[]) => exec(process.execPath, [CLI, ...args], { env, timeoutMs: 30_000 });
+    const ok = await cli('check', role, calls);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(
+      ok.stdout,
+      `10 permissions of 10 calls checked against the custom role ${role}: 10 allowed, 0 denied\n`,
+    );
+    // Without pubsub.topics.publish, the publish call is denied, and diff says it is missing.
+    const less = join(dir, 'less.yaml');
+    fs.writeFileSync(less, fs.readFileSync(role, 'utf8').replace('- pubsub.topics.publish\n', ''));
+    const denied = await cli('check', less, calls);
+    assert.equal(denied.code, 1);
+    assert.match(
+      denied.stdout,
+      /\ndenied: call 7 pubsub\.projects\.topics\.publish at \S+ needs pubsub\.topics\.publish on projects\/demo-proj\/topics\/orders\n {2}add to includedPermissions: - pubsub\.topics\.publish\n$/,
+    );
+    const diff = await cli('diff', less, calls);
+    assert.equal(diff.code, 1);
+    assert.equal(
+      diff.stdout,
+      `custom role ${less}: 1 missing permission, 0 unused permissions\nmissing: pubsub.topics.publish (needed by pubsub.projects.topics.publish)\n`,
+    );
+    const lint = await cli('lint', role);
+    assert.equal(lint.code, 0);
+    assert.equal(lint.stdout, 'no findings in 10 permissions\n');
+  });
+
   it('writes the role as JSON and as Terraform, with one binding per resource', async () => {
     const json = join(dir, 'role.json');
     assert.equal((await run(json)).code, 0);

@@ -13,6 +13,11 @@ export const CA_BUNDLE_VARS = [
   'SSL_CERT_FILE',
   'CURL_CA_BUNDLE',
   'NODE_EXTRA_CA_CERTS',
+  // gcloud: read instead of REQUESTS_CA_BUNDLE when set (a corporate CA, say), so it must name
+  // the same bundle, or gcloud rejects the proxy's certificates.
+  'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE',
+  // gRPC's C core (Python and other gRPC clients, Google Cloud's libraries on gRPC).
+  'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH',
 ] as const;
 
 const SYSTEM_BUNDLES = [
@@ -195,6 +200,8 @@ export function caSettingFor(userAgent: string | null): string {
   if (ua.includes('curl')) return 'CURL_CA_BUNDLE (curl: --cacert)';
   if (ua.includes('aws-cli') || ua.includes('boto'))
     return 'AWS_CA_BUNDLE (AWS CLI: --ca-bundle; boto3: verify=)';
+  if (ua.includes('gcloud') || ua.includes('google-cloud-sdk'))
+    return 'CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE or REQUESTS_CA_BUNDLE (gcloud: gcloud config set core/custom_ca_certs_file)';
   if (ua.includes('python')) return 'REQUESTS_CA_BUNDLE or SSL_CERT_FILE (Python)';
   if (ua.includes('terraform') || ua.includes('aws-sdk-go'))
     return 'AWS_CA_BUNDLE (the Terraform AWS provider and other AWS SDK for Go programs use only it when it is set)';

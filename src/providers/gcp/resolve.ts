@@ -101,6 +101,8 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
       params[name] = decode(rel[i + 1] ?? '');
     });
   }
+  // Older APIs name the project `projectId` (Resource Manager v1, Cloud SQL...).
+  if (params.projectId && params.project === undefined) params.project = params.projectId;
   const query = new URLSearchParams(call.query);
   for (const key of ['project', 'name', 'zone', 'region', 'parent']) {
     const v = query.get(key);
@@ -143,7 +145,7 @@ function resourceOf(method: string, p: Record<string, string>): string | null {
     let r = `projects/${p.project}`;
     if (p.zone) r += `/zones/${p.zone}`;
     else if (p.region) r += `/regions/${p.region}`;
-    const last = Object.entries(p).find(([k]) => !['project', 'zone', 'region'].includes(k));
+    const last = Object.entries(p).find(([k]) => !['project', 'projectId', 'zone', 'region'].includes(k));
     if (last) r += `/${method.split('.').at(-2) ?? 'resources'}/${last[1]}`;
     return r;
   }
