@@ -11,7 +11,13 @@ import { ensureSources } from './lib/data-sources.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The service reference comes last: it checks its actions against the generated SAR index.
-const generators = ['generate-api-index.mjs', 'generate-sar.mjs', 'generate-service-reference.mjs'];
+const generators = [
+  'generate-api-index.mjs',
+  'generate-sar.mjs',
+  'generate-service-reference.mjs',
+  // Google Cloud's methods come from the Google Cloud SDK installed on the machine (google-cloud-cli).
+  'generate-gcp.mjs',
+];
 const passed = process.argv.slice(2);
 ensureSources({ install: !passed.includes('--check') });
 for (const name of generators) {

@@ -11,10 +11,11 @@
  * - Secret Manager: https://cloud.google.com/secret-manager/docs/access-control#permissions
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, exec, parseNdjson, requireTools, tempDir, testEnv } from './support.js';
+import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
 
 const PROJECT = 'demo-proj';
 
@@ -292,6 +293,86 @@ includedPermissions:
     assert.match(
       text,
       /resource "google_pubsub_topic_iam_member" "leastpriv_3" \{\n {2}topic {3}= "projects\/demo-proj\/topics\/orders"\n/,
+    );
+  });
+});
+
+describe('Google Cloud: a Node program on @google-cloud/storage through leastpriv run --upstream stub', {
+  timeout: 120_000,
+}, () => {
+  it('captures the unmodified program (token exchange included) and grants exactly what it used', async () => {
+    const dir = tempDir('gcp-node');
+    // A service-account key of our own: the library signs a JWT with it and exchanges it at
+    // oauth2.googleapis.com/token, which the stub answers (no permission needed, nothing logged).
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = join(dir, 'sa.json');
+    fs.writeFileSync(
+      key,
+      JSON.stringify({
+        type: 'service_account',
+        project_id: PROJECT,
+        private_key_id: '0123456789abcdef',
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        client_email: `app@${PROJECT}.iam.gserviceaccount.com`,
+        client_id: '1',
+        token_uri: 'https://oauth2.googleapis.com/token',
+      }),
+    );
+    const env = testEnv(join(dir, 'home'), { GOOGLE_APPLICATION_CREDENTIALS: key });
+    const calls = join(dir, 'calls.ndjson');
+    const role = join(dir, 'role.yaml');
+    const r = await exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        'stub',
+        '-o',
+        role,
+        '--calls',
+        calls,
+        '--',
+        process.execPath,
+        join(ROOT, 'test/fixtures/gcp/storage-app.mjs'),
+      ],
+      { env, timeoutMs: 90_000 },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.equal(r.stdout, 'buckets: 0\nsaved, exists: true\n');
+    const text = fs.readFileSync(calls, 'utf8');
+    assert.deepEqual(
+      parseNdjson(text).map((c) => [c.method, `${c.host}${c.path}`, c.operation, c.actions, c.resources]),
+      [
+        ['POST', 'www.googleapis.com/oauth2/v4/token', 'oauth2.token', [], []],
+        [
+          'GET',
+          'storage.googleapis.com/storage/v1/b',
+          'storage.buckets.list',
+          ['storage.buckets.list'],
+          [`projects/${PROJECT}`],
+        ],
+        [
+          'POST',
+          'storage.googleapis.com/upload/storage/v1/b/app-data/o',
+          'storage.objects.insert',
+          ['storage.objects.create'],
+          ['projects/_/buckets/app-data'],
+        ],
+        [
+          'GET',
+          'storage.googleapis.com/storage/v1/b/app-data/o/reports%2F2026.csv',
+          'storage.objects.get',
+          ['storage.objects.get'],
+          ['projects/_/buckets/app-data'],
+        ],
+      ],
+    );
+    // The key, the signed assertion and the token never reach the calls log.
+    assert.doesNotMatch(text, /PRIVATE KEY|assertion|leastpriv-stub-token|eyJ/);
+    assert.match(
+      fs.readFileSync(role, 'utf8'),
+      /includedPermissions:\n- storage\.buckets\.list\n- storage\.objects\.create\n- storage\.objects\.get\n$/,
     );
   });
 });

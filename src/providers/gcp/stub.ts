@@ -94,7 +94,27 @@ function storage(method: string, params: Record<string, string>, call: ObservedC
     generation: '1',
     size: String(data.length),
     md5Hash: createHash('md5').update(data).digest('base64'),
+    crc32c: crc32c(data),
   });
+}
+
+let CRC32C_TABLE: Uint32Array | null = null;
+
+/** CRC32C (Castagnoli) of the data, big-endian, base64: the checksum Cloud Storage reports. */
+function crc32c(data: Uint8Array): string {
+  if (!CRC32C_TABLE) {
+    CRC32C_TABLE = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+      CRC32C_TABLE[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of data) crc = (CRC32C_TABLE[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
+  return out.toString('base64');
 }
 
 function bodyName(call: ObservedCall): string | undefined {
