@@ -83,7 +83,9 @@ for (const host of Object.keys(apis)) apis[host].sort((a, b) => (a[1] + a[0] < b
 const version = readFileSync(join(SDK, 'VERSION'), 'utf8').trim();
 // The date of the data is the SDK release's, from its release notes: `## 528.0.0 (2025-06-24)`.
 const notes = existsSync(join(SDK, 'RELEASE_NOTES')) ? readFileSync(join(SDK, 'RELEASE_NOTES'), 'utf8') : '';
-const released = new RegExp(`^## ${version.replace(/\./g, '\\.')} \\((\\d{4}-\\d{2}-\\d{2})\\)`, 'm').exec(notes)?.[1] ?? null;
+const released =
+  new RegExp(`^## ${version.replace(/\./g, '\\.')} \\((\\d{4}-\\d{2}-\\d{2})\\)`, 'm').exec(notes)?.[1] ??
+  null;
 const doc = {
   source: `Google Cloud SDK ${version}: lib/googlecloudsdk/generated_clients/apis/<api>/v<N>/*_client.py (generally available versions)`,
   sdkVersion: version,
