@@ -24,6 +24,11 @@ export interface GcpRule {
   method: string;
   /** The permissions the method needs (empty: none). */
   permissions: string[];
+  /**
+   * Permissions granted on a resource the request body names, not on the one in the path:
+   * permission → body member (`pubsub.topics.attachSubscription` → `topic`).
+   */
+  on?: Record<string, string>;
   source: string;
 }
 

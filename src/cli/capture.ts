@@ -5,6 +5,7 @@ import { LeafIssuer } from '../capture/proxy/x509.js';
 import { LeastprivError } from '../errors.js';
 import { Session } from '../index.js';
 import type { Format } from '../output/policy.js';
+import { PROVIDERS, type ProviderId, providerOfHost } from '../providers/index.js';
 import { COMPACT_THRESHOLD, parseAccountId, parsePolicyFormat, parseSize } from './args.js';
 
 export interface CaptureValues {
@@ -28,27 +29,60 @@ export interface Capture {
   upstreamLabel: string;
 }
 
+type Single = Exclude<Upstream, { kind: 'routed' }>;
+
+/**
+ * `--upstream`: `aws` (the real endpoints, the default), `stub`, or a URL (moto, LocalStack,
+ * an emulator) for every cloud; or per cloud, comma-separated: `gcp=http://127.0.0.1:8085`,
+ * `aws=http://127.0.0.1:5000,gcp=stub` (a cloud not named goes to its real endpoints).
+ */
 export function parseUpstream(
   value: string | undefined,
   session: Session,
 ): { upstream: Upstream; label: string } {
+  const one = (v: string, flag: string): { upstream: Single; label: string } => {
+    if (v === 'aws' || v === 'real') return { upstream: { kind: 'aws' }, label: 'the real endpoints' };
+    if (v === 'stub') {
+      return { upstream: { kind: 'stub', respond: (call) => session.stub(call) }, label: 'local stub answers' };
+    }
+    let url: URL;
+    try {
+      url = new URL(v);
+    } catch {
+      throw new LeastprivError(
+        'usage',
+        `${flag} '${v}' is not a URL: use http://host:port of a compatible endpoint (moto, an emulator), 'stub' or 'aws'`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new LeastprivError('usage', `${flag} '${v}' must be an http:// or https:// URL`);
+    }
+    return { upstream: { kind: 'url', url }, label: url.origin };
+  };
   if (value === undefined || value === 'aws') return { upstream: { kind: 'aws' }, label: 'AWS' };
-  if (value === 'stub') {
-    return { upstream: { kind: 'stub', respond: (call) => session.stub(call) }, label: 'local stub answers' };
+  if (!/^[a-z]+=/.test(value)) return one(value, '--upstream');
+  const routes = new Map<ProviderId, { upstream: Single; label: string }>();
+  for (const part of value.split(',')) {
+    const m = /^([a-z]+)=(.+)$/.exec(part.trim());
+    const id = m?.[1] as ProviderId | undefined;
+    if (!m || !id || !PROVIDERS.some((p) => p.id === id))
+      throw new LeastprivError(
+        'usage',
+        `--upstream '${part}': name a cloud (${PROVIDERS.map((p) => p.id).join(', ')}) and where its calls go, e.g. gcp=http://127.0.0.1:8085`,
+      );
+    routes.set(id, one(m[2] as string, `--upstream ${id}=`));
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new LeastprivError(
-      'usage',
-      `--upstream '${value}' is not a URL: use http://host:port of an AWS-compatible endpoint, 'stub' or 'aws'`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new LeastprivError('usage', `--upstream '${value}' must be an http:// or https:// URL`);
-  }
-  return { upstream: { kind: 'url', url }, label: url.origin };
+  const real: Single = { kind: 'aws' };
+  return {
+    upstream: {
+      kind: 'routed',
+      route: (host) => {
+        const id = providerOfHost(host);
+        return (id && routes.get(id)?.upstream) || real;
+      },
+    },
+    label: [...routes].map(([id, r]) => `${id}: ${r.label}`).join(', '),
+  };
 }
 
 function readCaFile(path: string | undefined): string[] {

@@ -29,7 +29,8 @@ Options:
   -f, --format FORMAT      policy format: json (default), terraform, cloudformation or markdown
       --calls FILE         write the calls log (NDJSON) to FILE
       --force              replace an existing -o/--calls file even when no call was seen
-      --upstream TARGET    aws (default), stub, or the URL of an AWS-compatible endpoint
+      --upstream TARGET    aws (default), stub, or the URL of a compatible endpoint (moto);
+                           per cloud: aws=URL,gcp=URL (an emulator) or gcp=stub
       --upstream-ca FILE   also trust this CA for an https --upstream
       --account-id ID      the account the calls act in
       --wildcard-resources use "*" for every resource

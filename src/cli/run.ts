@@ -32,9 +32,10 @@ Options:
       --calls FILE         write the calls log (NDJSON, one line per call) to FILE
       --force              replace an existing -o/--calls file even when no call was seen
                            (else it is kept as it was)
-      --upstream TARGET    where intercepted calls go: aws (default), stub (answer locally,
-                           no account needed), or the URL of an AWS-compatible endpoint
-                           such as moto or LocalStack (http://127.0.0.1:5000)
+      --upstream TARGET    where intercepted calls go: aws (the real endpoints, default), stub
+                           (answer locally, no account or project needed), or the URL of a
+                           compatible endpoint such as moto or LocalStack (http://127.0.0.1:5000);
+                           per cloud: gcp=http://127.0.0.1:8085 (an emulator), aws=URL,gcp=stub
       --upstream-ca FILE   also trust this CA for an https --upstream
       --account-id ID      the account the calls act in (else learned from the calls)
       --wildcard-resources use "*" for every resource

@@ -11,11 +11,22 @@
  * - Secret Manager: https://cloud.google.com/secret-manager/docs/access-control#permissions
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
+import { after, before, describe, it } from 'node:test';
+import {
+  CLI,
+  exec,
+  freePort,
+  parseNdjson,
+  ROOT,
+  requireTools,
+  stopGroup,
+  tempDir,
+  testEnv,
+} from './support.js';
 
 const PROJECT = 'demo-proj';
 
@@ -373,6 +384,137 @@ describe('Google Cloud: a Node program on @google-cloud/storage through leastpri
     assert.match(
       fs.readFileSync(role, 'utf8'),
       /includedPermissions:\n- storage\.buckets\.list\n- storage\.objects\.create\n- storage\.objects\.get\n$/,
+    );
+  });
+});
+
+/**
+ * `--upstream gcp=URL`: Google Cloud calls go to the Pub/Sub emulator that ships with the
+ * Google Cloud CLI (REST on its port), AWS calls would still go to AWS. The emulator really
+ * keeps the topic, the subscription and the message.
+ */
+describe('Google Cloud: gcloud pubsub through leastpriv run --upstream gcp=<the Pub/Sub emulator>', {
+  timeout: 180_000,
+}, () => {
+  requireTools('gcloud', 'java');
+  const dir = tempDir('gcp-emulator');
+  let emulator: ReturnType<typeof spawn>;
+  let url = '';
+  const token = join(dir, 'token');
+  fs.writeFileSync(token, 'not-a-real-token\n');
+  const env = testEnv(join(dir, 'home'), {
+    CLOUDSDK_CONFIG: join(dir, 'gcloud'),
+    CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: token,
+    CLOUDSDK_CORE_PROJECT: PROJECT,
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1',
+  });
+
+  before(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    emulator = spawn('gcloud', ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${port}`], {
+      env: { ...env, CLOUDSDK_CONFIG: join(dir, 'gcloud-emulator') },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const r = await fetch(`${url}/v1/projects/${PROJECT}/topics`);
+        await r.arrayBuffer();
+        if (r.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) assert.fail(`the Pub/Sub emulator did not answer on ${url} within 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+  after(async () => {
+    if (emulator) await stopGroup(emulator);
+  });
+
+  it('forwards to the emulator with the real host names and grants each permission where it was used', async () => {
+    const calls = join(dir, 'calls.ndjson');
+    const role = join(dir, 'role.yaml');
+    const script = [
+      'set -e',
+      'gcloud pubsub topics create jobs',
+      'gcloud pubsub subscriptions create jobs-sub --topic=jobs',
+      'gcloud pubsub topics publish jobs --message=hello',
+      "gcloud pubsub subscriptions pull jobs-sub --auto-ack --format='value(message.data)'",
+    ].join('\n');
+    const r = await exec(
+      process.execPath,
+      [CLI, 'run', '--upstream', `gcp=${url}`, '-o', role, '--calls', calls, '--', 'bash', '-c', script],
+      { env, timeoutMs: 120_000 },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stdout, /^hello$/m, 'the message went through the emulator');
+    assert.deepEqual(
+      parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [
+        c.method,
+        `${c.host}${c.path}`,
+        c.status,
+        c.actions,
+        c.resources,
+      ]),
+      [
+        [
+          'PUT',
+          `pubsub.googleapis.com/v1/projects/${PROJECT}/topics/jobs`,
+          200,
+          ['pubsub.topics.create'],
+          [`projects/${PROJECT}`],
+        ],
+        [
+          'PUT',
+          `pubsub.googleapis.com/v1/projects/${PROJECT}/subscriptions/jobs-sub`,
+          200,
+          ['pubsub.subscriptions.create', 'pubsub.topics.attachSubscription'],
+          [`projects/${PROJECT}`, `projects/${PROJECT}/topics/jobs`],
+        ],
+        [
+          'POST',
+          `pubsub.googleapis.com/v1/projects/${PROJECT}/topics/jobs:publish`,
+          200,
+          ['pubsub.topics.publish'],
+          [`projects/${PROJECT}/topics/jobs`],
+        ],
+        [
+          'POST',
+          `pubsub.googleapis.com/v1/projects/${PROJECT}/subscriptions/jobs-sub:pull`,
+          200,
+          ['pubsub.subscriptions.consume'],
+          [`projects/${PROJECT}/subscriptions/jobs-sub`],
+        ],
+        [
+          'POST',
+          `pubsub.googleapis.com/v1/projects/${PROJECT}/subscriptions/jobs-sub:acknowledge`,
+          200,
+          ['pubsub.subscriptions.consume'],
+          [`projects/${PROJECT}/subscriptions/jobs-sub`],
+        ],
+      ],
+    );
+    assert.match(
+      fs.readFileSync(role, 'utf8'),
+      new RegExp(
+        [
+          `#   projects/${PROJECT}: pubsub.subscriptions.create, pubsub.topics.create`,
+          `#   projects/${PROJECT}/subscriptions/jobs-sub: pubsub.subscriptions.consume`,
+          `#   projects/${PROJECT}/topics/jobs: pubsub.topics.attachSubscription, pubsub.topics.publish`,
+        ].join('\n'),
+      ),
+    );
+    // The emulator really holds what gcloud made.
+    const topics = (await (await fetch(`${url}/v1/projects/${PROJECT}/topics`)).json()) as {
+      topics: { name: string }[];
+    };
+    assert.deepEqual(
+      topics.topics.map((t) => t.name),
+      [`projects/${PROJECT}/topics/jobs`],
     );
   });
 });

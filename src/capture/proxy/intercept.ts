@@ -21,7 +21,9 @@ export type Upstream =
   /** An AWS-compatible endpoint (moto, LocalStack); Host, path and signed headers are kept. */
   | { kind: 'url'; url: URL }
   /** Answered locally with a minimal success response. */
-  | { kind: 'stub'; respond: (call: ObservedCall) => StubAnswer };
+  | { kind: 'stub'; respond: (call: ObservedCall) => StubAnswer }
+  /** One of the above per host (per cloud: moto for AWS, an emulator for Google Cloud). */
+  | { kind: 'routed'; route: (host: string) => Exclude<Upstream, { kind: 'routed' }> };
 
 export type CallSink = (call: ObservedCall) => void;
 
@@ -190,8 +192,9 @@ export class Interceptor {
       }
     };
 
-    if (this.upstream.kind === 'stub') {
-      const respond = this.upstream.respond;
+    const upstream = this.upstream.kind === 'routed' ? this.upstream.route(target.host) : this.upstream;
+    if (upstream.kind === 'stub') {
+      const respond = upstream.respond;
       req.on('end', () => {
         call.body = reqBody.bytes();
         call.bodyTruncated = reqBody.truncated;
@@ -218,7 +221,7 @@ export class Interceptor {
       return;
     }
 
-    const viaUrl = this.upstream.kind === 'url' ? this.upstream.url : null;
+    const viaUrl = upstream.kind === 'url' ? upstream.url : null;
     const secure = viaUrl ? viaUrl.protocol === 'https:' : target.scheme === 'https';
     const hostname = viaUrl ? viaUrl.hostname : target.host;
     const port = viaUrl ? Number(viaUrl.port || (secure ? 443 : 80)) : target.port;

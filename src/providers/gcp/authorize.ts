@@ -61,7 +61,9 @@ export function authorizeGcp(op: GcpOperation): Requirement[] {
   const rule = gcpCatalog().rule(op.method);
   const permissions = rule ? rule.permissions : [derivedPermission(op.method)];
   return permissions.map((permission) => {
-    const target = grantTarget(op, permission);
+    const member = rule?.on?.[permission];
+    const named = member ? op.body?.[member] : undefined;
+    const target = grantTarget(named ? { ...op, resource: named } : op, permission);
     return {
       action: permission,
       resources: [target],

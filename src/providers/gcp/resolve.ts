@@ -21,6 +21,8 @@ export interface GcpOperation {
   resource: string | null;
   /** Path and query parameters by the API's names. */
   params: Record<string, string>;
+  /** Top-level string members of a JSON request body (`topic` of a subscription...), when sent. */
+  body?: Record<string, string>;
 }
 
 export type GcpResolution =
@@ -111,10 +113,34 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
   const method = best.m.id;
   const resource = resourceOf(method, params);
   const project = projectOf(resource, params, call);
+  const body = jsonStrings(call);
   return {
     kind: 'resolved',
-    operation: { provider: 'gcp', api: method.split('.')[0] ?? api, method, project, resource, params },
+    operation: {
+      provider: 'gcp',
+      api: method.split('.')[0] ?? api,
+      method,
+      project,
+      resource,
+      params,
+      ...(body ? { body } : {}),
+    },
   };
+}
+
+/** The top-level string members of a JSON request body (the whole body was kept), or null. */
+function jsonStrings(call: ObservedCall): Record<string, string> | null {
+  if (call.body.length === 0 || call.bodyTruncated || !/json/.test(call.headers['content-type'] ?? '')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(call.body));
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return Object.keys(out).length ? out : null;
 }
 
 /** The resource name a call acted on, from the parameters the API names. */
