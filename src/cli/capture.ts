@@ -43,7 +43,10 @@ export function parseUpstream(
   const one = (v: string, flag: string): { upstream: Single; label: string } => {
     if (v === 'aws' || v === 'real') return { upstream: { kind: 'aws' }, label: 'the real endpoints' };
     if (v === 'stub') {
-      return { upstream: { kind: 'stub', respond: (call) => session.stub(call) }, label: 'local stub answers' };
+      return {
+        upstream: { kind: 'stub', respond: (call) => session.stub(call) },
+        label: 'local stub answers',
+      };
     }
     let url: URL;
     try {

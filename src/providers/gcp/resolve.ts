@@ -130,7 +130,8 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
 
 /** The top-level string members of a JSON request body (the whole body was kept), or null. */
 function jsonStrings(call: ObservedCall): Record<string, string> | null {
-  if (call.body.length === 0 || call.bodyTruncated || !/json/.test(call.headers['content-type'] ?? '')) return null;
+  if (call.body.length === 0 || call.bodyTruncated || !/json/.test(call.headers['content-type'] ?? ''))
+    return null;
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(call.body));
