@@ -60,9 +60,10 @@ export function authorizeGcp(op: GcpOperation): Requirement[] {
   if (PERMISSIONLESS_VERBS.has(verb)) return [];
   const rule = gcpCatalog().rule(op.method);
   const permissions = rule ? rule.permissions : [derivedPermission(op.method)];
-  return permissions.map((permission) => {
+  const needs = permissions.map((permission) => {
     const member = rule?.on?.[permission];
-    const named = member ? op.body?.[member] : undefined;
+    const value = member ? op.body?.[member] : undefined;
+    const named = typeof value === 'string' ? value : undefined;
     const target = grantTarget(named ? { ...op, resource: named } : op, permission);
     return {
       action: permission,
@@ -75,4 +76,39 @@ export function authorizeGcp(op: GcpOperation): Requirement[] {
         : {}),
     };
   });
+  return [...needs, ...actAs(op)];
+}
+
+/**
+ * Google Cloud's PassRole: a resource that runs as a service account needs
+ * `iam.serviceAccounts.actAs` on that account, read from the request body.
+ */
+const RUNS_AS: Record<string, { accounts: (body: Record<string, unknown>) => unknown[]; source: string }> = {
+  'compute.instances.insert': {
+    accounts: (b) =>
+      Array.isArray(b.serviceAccounts) ? b.serviceAccounts.map((a) => (a as { email?: unknown })?.email) : [],
+    source:
+      'https://cloud.google.com/compute/docs/access/create-enable-service-accounts-for-instances#permissions',
+  },
+  'run.projects.locations.services.create': {
+    accounts: (b) => [(b.template as { serviceAccount?: unknown } | undefined)?.serviceAccount],
+    source: 'https://cloud.google.com/run/docs/securing/service-identity#permissions_required_to_deploy',
+  },
+};
+
+function actAs(op: GcpOperation): Requirement[] {
+  const spec = RUNS_AS[op.method];
+  if (!spec || !op.body) return [];
+  const emails = [
+    ...new Set(spec.accounts(op.body).filter((e): e is string => typeof e === 'string' && e.includes('@'))),
+  ];
+  return emails.map((email) => ({
+    action: 'iam.serviceAccounts.actAs',
+    resources: [
+      `projects/${/@([^.]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? op.project ?? '-'}/serviceAccounts/${email}`,
+    ],
+    conditions: null,
+    why: op.method,
+    note: `documented: ${spec.source}`,
+  }));
 }

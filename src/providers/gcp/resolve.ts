@@ -21,8 +21,8 @@ export interface GcpOperation {
   resource: string | null;
   /** Path and query parameters by the API's names. */
   params: Record<string, string>;
-  /** Top-level string members of a JSON request body (`topic` of a subscription...), when sent. */
-  body?: Record<string, string>;
+  /** The JSON request body (`topic` of a subscription, `serviceAccounts` of a VM...), when sent whole. */
+  body?: Record<string, unknown>;
 }
 
 export type GcpResolution =
@@ -113,7 +113,7 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
   const method = best.m.id;
   const resource = resourceOf(method, params);
   const project = projectOf(resource, params, call);
-  const body = jsonStrings(call);
+  const body = jsonBody(call);
   return {
     kind: 'resolved',
     operation: {
@@ -128,8 +128,8 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
   };
 }
 
-/** The top-level string members of a JSON request body (the whole body was kept), or null. */
-function jsonStrings(call: ObservedCall): Record<string, string> | null {
+/** A JSON request body that was kept whole and is an object, or null. */
+function jsonBody(call: ObservedCall): Record<string, unknown> | null {
   if (call.body.length === 0 || call.bodyTruncated || !/json/.test(call.headers['content-type'] ?? ''))
     return null;
   let value: unknown;
@@ -138,10 +138,9 @@ function jsonStrings(call: ObservedCall): Record<string, string> | null {
   } catch {
     return null;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return Object.keys(out).length ? out : null;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /** The resource name a call acted on, from the parameters the API names. */

@@ -132,6 +132,7 @@ function terraform(role: GcpRole): string {
     const topic = /^projects\/[^/]+\/topics\/[^/]+$/.test(b.resource);
     const subscription = /^projects\/[^/]+\/subscriptions\/[^/]+$/.test(b.resource);
     const secret = /^projects\/[^/]+\/secrets\/[^/]+$/.test(b.resource);
+    const account = /^projects\/[^/]+\/serviceAccounts\/[^/]+$/.test(b.resource);
     const [type, field, value] = bucket
       ? ['google_storage_bucket_iam_member', 'bucket', q(bucket[1] as string)]
       : topic
@@ -140,7 +141,9 @@ function terraform(role: GcpRole): string {
           ? ['google_pubsub_subscription_iam_member', 'subscription', q(b.resource)]
           : secret
             ? ['google_secret_manager_secret_iam_member', 'secret_id', q(b.resource)]
-            : ['google_project_iam_member', 'project', project];
+            : account
+              ? ['google_service_account_iam_member', 'service_account_id', q(b.resource)]
+              : ['google_project_iam_member', 'project', project];
     out.push(
       '',
       `# ${b.permissions.join(', ')}`,
