@@ -14,9 +14,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourcePackages, sourcesDir } from './lib/data-sources.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'data', 'gcp', 'methods.json');
+const GRPC_OUT = join(ROOT, 'data', 'gcp', 'grpc.json');
 const args = process.argv.slice(2);
 const sdkAt = args.indexOf('--sdk');
 const SDK = sdkAt >= 0 ? args[sdkAt + 1] : '/usr/lib/google-cloud-sdk';
@@ -99,16 +101,112 @@ const doc = {
   ),
 };
 const text = `${JSON.stringify(doc)}\n`;
-if (args.includes('--check')) {
-  const now = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-  if (now !== text) {
-    console.error(
-      'generate-gcp: data/gcp/methods.json differs from what the SDK gives: run node scripts/generate-gcp.mjs',
-    );
-    process.exit(1);
+const grpc = grpcTable(doc.hosts);
+const outputs = [
+  [OUT, text, `${count} methods of ${Object.keys(apis).length} hosts`],
+  [GRPC_OUT, `${JSON.stringify(grpc, null, 1)}\n`, `${Object.keys(grpc.methods).length} gRPC methods`],
+];
+for (const [file, body, what] of outputs) {
+  const name = file.slice(ROOT.length);
+  if (args.includes('--check')) {
+    const now = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (now !== body) {
+      console.error(`generate-gcp: ${name} differs from a regeneration: run npm run data`);
+      process.exit(1);
+    }
+    console.log(`generate-gcp: ${name} is current (${what})`);
+  } else {
+    writeFileSync(file, body);
+    console.log(`generate-gcp: ${what} → ${name}`);
   }
-  console.log(`generate-gcp: data/gcp/methods.json is current (${count} methods)`);
-} else {
-  writeFileSync(OUT, text);
-  console.log(`generate-gcp: ${count} methods of ${Object.keys(apis).length} hosts → data/gcp/methods.json`);
+}
+
+/**
+ * gRPC methods → REST method ids, from the API descriptors Google's Node.js client libraries
+ * ship (`build/protos/protos.json` of the @google-cloud/* packages in scripts/data-sources):
+ * each method's `google.api.http` rule gives the REST verb and path, which names the REST
+ * method in the table above; the path's variables are fields of the request message, kept by
+ * field number so that a request body can be read without the descriptors.
+ */
+function grpcTable(hosts) {
+  const sources = sourcePackages().filter((n) => n.startsWith('@google-cloud/'));
+  const methods = {};
+  const packages = {};
+  const shape = (path) => path.replace(/\{[^}]*\}/g, '*').replace(/\*\*/g, '*');
+  const rest = new Map();
+  for (const [host, list] of Object.entries(hosts))
+    for (const [verb, flat, , id] of list) rest.set(`${host} ${verb} ${shape(flat)}`, id);
+  for (const pkg of sources) {
+    const dir = join(sourcesDir, 'node_modules', pkg);
+    const file = join(dir, 'build', 'protos', 'protos.json');
+    if (!existsSync(file)) continue;
+    packages[pkg] = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+    const root = JSON.parse(readFileSync(file, 'utf8'));
+    const service = (full, svc, pkgPath) => {
+      const host = svc.options?.['(google.api.default_host)'];
+      if (!host) return;
+      for (const [mname, m] of Object.entries(svc.methods)) {
+        const opts = m.options ?? {};
+        const verb = ['get', 'put', 'post', 'delete', 'patch'].find((v) => opts[`(google.api.http).${v}`]);
+        const template = verb ? opts[`(google.api.http).${verb}`] : null;
+        const request = lookup(root, pkgPath, m.requestType);
+        // The path's variables, and the other top-level string fields (a body member a rule reads).
+        const fieldNo = {};
+        const bodyNo = {};
+        const vars = template
+          ? [...template.matchAll(/\{([a-z_.]+)(?:=[^}]*)?\}/g)].map((v) => camel(v[1]))
+          : [];
+        for (const [f, spec] of Object.entries(request?.fields ?? {})) {
+          if (spec.type !== 'string' || spec.rule === 'repeated') continue;
+          // No HTTP rule (a streaming method): the fields that name a resource stand for the path.
+          const inPath = template ? vars.includes(f) : /^(name|parent|resource|topic|subscription)$/.test(f);
+          if (inPath) fieldNo[f] = spec.id;
+          else bodyNo[f] = spec.id;
+        }
+        const path = template
+          ? template.replace(/\{[a-z_.]+=([^}]*)\}/g, '$1').replace(/\{[a-z_.]+\}/g, '*')
+          : null;
+        const id = path ? (rest.get(`${host} ${verb.toUpperCase()} ${shape(path)}`) ?? null) : null;
+        methods[`/${full}/${mname}`] = [host, id, fieldNo, bodyNo];
+      }
+    };
+    const walk = (node, path) => {
+      for (const [name, child] of Object.entries(node.nested ?? {})) {
+        const full = path ? `${path}.${name}` : name;
+        if (child.methods) service(full, child, path);
+        walk(child, full);
+      }
+    };
+    walk(root, '');
+  }
+  return {
+    source: `API descriptors (build/protos/protos.json) of ${Object.entries(packages)
+      .map(([n, v]) => `${n}@${v}`)
+      .join(', ')}`,
+    format:
+      '"/package.Service/Method": [host, REST method id (null: no HTTP rule), {path field: number}, {other string field: number}]',
+    methods: Object.fromEntries(
+      Object.keys(methods)
+        .sort()
+        .map((k) => [k, methods[k]]),
+    ),
+  };
+}
+
+function camel(s) {
+  return s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
+
+/** A message type named relative to a package path (protobuf scoping: innermost first). */
+function lookup(root, pkgPath, name) {
+  const parts = pkgPath.split('.');
+  for (let i = parts.length; i >= 0; i--) {
+    let node = root;
+    for (const p of [...parts.slice(0, i), ...name.split('.')]) {
+      node = node?.nested?.[p];
+      if (!node) break;
+    }
+    if (node?.fields) return node;
+  }
+  return null;
 }

@@ -35,7 +35,7 @@ export interface SessionOptions {
 
 /** Error codes that mean the caller lacked a permission. */
 const DENIED =
-  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|UnauthorizedException|NotAuthorized)/;
+  /^(AccessDenied|AccessDeniedException|UnauthorizedOperation|UnauthorizedAccess|AuthorizationError|AuthorizationErrorException|Forbidden|UnauthorizedException|NotAuthorized|PERMISSION_DENIED)/;
 
 export function isDenied(status: number | null, error: string | null): boolean {
   return error !== null ? DENIED.test(error) : status === 403;

@@ -32,8 +32,23 @@ export interface GcpRule {
   source: string;
 }
 
+/** A gRPC method: its host, the REST method whose permissions it needs, its string fields by number. */
+export interface GcpGrpcMethod {
+  host: string;
+  /** The REST method id (`pubsub.projects.topics.publish`), or null when none is known. */
+  method: string | null;
+  /** Fields the REST path names (`topic` → 1). */
+  pathFields: Record<string, number>;
+  /** The message's other top-level string fields (`topic` of a CreateSubscription → 2). */
+  bodyFields: Record<string, number>;
+  /** The rule's page, when a curated rule named the REST method. */
+  source?: string;
+}
+
 export interface GcpCatalog {
   sdkVersion: string;
+  /** A gRPC method by its path (`/google.pubsub.v1.Publisher/Publish`). */
+  grpc(path: string): GcpGrpcMethod | undefined;
   methods(host: string): readonly GcpMethod[] | undefined;
   rule(method: string): GcpRule | undefined;
   /** API name → IAM permission prefix, where they differ (`cloudresourcemanager` → `resourcemanager`). */
@@ -71,7 +86,11 @@ export function gcpCatalog(): GcpCatalog {
   };
   const rules = JSON.parse(readFileSync(dataFile('gcp/rules.json'), 'utf8')) as {
     prefixes: Record<string, string>;
+    grpc: Record<string, { method: string; source: string }>;
     rules: GcpRule[];
+  };
+  const grpcRaw = JSON.parse(readFileSync(dataFile('gcp/grpc.json'), 'utf8')) as {
+    methods: Record<string, [string, string | null, Record<string, number>, Record<string, number>]>;
   };
   const byMethod = new Map(rules.rules.map((r) => [r.method, r]));
   const compiled = new Map<string, GcpMethod[]>();
@@ -94,8 +113,22 @@ export function gcpCatalog(): GcpCatalog {
     compiled.set(host, out);
     return out;
   };
+  const grpc = (path: string): GcpGrpcMethod | undefined => {
+    const m = Object.hasOwn(grpcRaw.methods, path) ? grpcRaw.methods[path] : undefined;
+    if (!m) return undefined;
+    const [host, method, pathFields, bodyFields] = m;
+    const curated = Object.hasOwn(rules.grpc, path) ? rules.grpc[path] : undefined;
+    return {
+      host,
+      method: method ?? curated?.method ?? null,
+      pathFields,
+      bodyFields,
+      ...(curated ? { source: curated.source } : {}),
+    };
+  };
   loaded = {
     sdkVersion: raw.sdkVersion,
+    grpc,
     methods,
     rule: (m) => byMethod.get(m),
     prefix: (api) => rules.prefixes[api] ?? api,

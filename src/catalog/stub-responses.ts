@@ -12,6 +12,8 @@ export interface StubResponse {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
+  /** Sent after the body (gRPC's `grpc-status`). */
+  trailers?: Record<string, string>;
 }
 
 const STUB_ACCOUNT = '123456789012';

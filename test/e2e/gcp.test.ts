@@ -30,6 +30,30 @@ import {
 
 const PROJECT = 'demo-proj';
 
+/**
+ * A service-account key of our own making: the client libraries sign with it (a token exchange
+ * or a self-signed JWT), the stub or the emulator accepts anything, nothing real is involved.
+ */
+function serviceAccountKey(dir: string): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = join(dir, 'sa.json');
+  fs.writeFileSync(
+    key,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: PROJECT,
+      private_key_id: '0123456789abcdef',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+      client_email: `app@${PROJECT}.iam.gserviceaccount.com`,
+      client_id: '1',
+      token_uri: 'https://oauth2.googleapis.com/token',
+    }),
+  );
+  return key;
+}
+
+const PUBSUB_APP = join(ROOT, 'test/fixtures/gcp/pubsub-app.mjs');
+
 describe('Google Cloud: gcloud through leastpriv run --upstream stub', { timeout: 240_000 }, () => {
   requireTools('gcloud');
   const dir = tempDir('gcp');
@@ -313,22 +337,7 @@ describe('Google Cloud: a Node program on @google-cloud/storage through leastpri
 }, () => {
   it('captures the unmodified program (token exchange included) and grants exactly what it used', async () => {
     const dir = tempDir('gcp-node');
-    // A service-account key of our own: the library signs a JWT with it and exchanges it at
-    // oauth2.googleapis.com/token, which the stub answers (no permission needed, nothing logged).
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const key = join(dir, 'sa.json');
-    fs.writeFileSync(
-      key,
-      JSON.stringify({
-        type: 'service_account',
-        project_id: PROJECT,
-        private_key_id: '0123456789abcdef',
-        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-        client_email: `app@${PROJECT}.iam.gserviceaccount.com`,
-        client_id: '1',
-        token_uri: 'https://oauth2.googleapis.com/token',
-      }),
-    );
+    const key = serviceAccountKey(dir);
     const env = testEnv(join(dir, 'home'), { GOOGLE_APPLICATION_CREDENTIALS: key });
     const calls = join(dir, 'calls.ndjson');
     const role = join(dir, 'role.yaml');
@@ -515,6 +524,47 @@ describe('Google Cloud: gcloud pubsub through leastpriv run --upstream gcp=<the 
     assert.deepEqual(
       topics.topics.map((t) => t.name),
       [`projects/${PROJECT}/topics/jobs`],
+    );
+  });
+
+  it('forwards gRPC over HTTP/2 to the emulator: answers, trailers and errors pass through', async () => {
+    const calls = join(dir, 'grpc-calls.ndjson');
+    const grpcEnv = { ...env, GOOGLE_APPLICATION_CREDENTIALS: serviceAccountKey(dir) };
+    const r = await exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        `gcp=${url}`,
+        '-o',
+        join(dir, 'grpc-role.yaml'),
+        '--calls',
+        calls,
+        '--',
+        process.execPath,
+        PUBSUB_APP,
+      ],
+      { env: grpcEnv, timeoutMs: 90_000 },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    // The emulator's answers: the second create fails (gRPC status 6 in the trailers), the list
+    // holds the topics of both tests.
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^created projects/${PROJECT}/topics/orders\nagain: ALREADY_EXISTS\npublished \\d+\nsubscribed projects/${PROJECT}/subscriptions/orders-audit\ntopics projects/${PROJECT}/topics/jobs,projects/${PROJECT}/topics/orders\n$`,
+      ),
+    );
+    assert.deepEqual(
+      parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [c.path, c.status, c.error]),
+      [
+        ['/google.pubsub.v1.Publisher/CreateTopic', 200, null],
+        ['/google.pubsub.v1.Publisher/CreateTopic', 200, 'ALREADY_EXISTS'],
+        ['/google.pubsub.v1.Publisher/Publish', 200, null],
+        ['/google.pubsub.v1.Subscriber/CreateSubscription', 200, null],
+        ['/google.pubsub.v1.Publisher/ListTopics', 200, null],
+      ],
     );
   });
 });

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import type * as http2 from 'node:http2';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import type { ObservedCall, ObservedResponse } from '../../model/index.js';
 import { errorCodeOf } from './error-code.js';
+import { Http2Forwarder } from './http2-forward.js';
 import { PrefixBuffer } from './prefix.js';
 import { sanitizeHeaders, sanitizeQuery } from './sanitize.js';
 
@@ -12,6 +14,8 @@ export interface StubAnswer {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
+  /** Sent after the body (gRPC's `grpc-status`). */
+  trailers?: Record<string, string>;
 }
 
 /** Where intercepted calls go. */
@@ -129,6 +133,8 @@ export class Interceptor {
     noDelay: true,
   } as http.AgentOptions);
   private readonly httpsAgent: https.Agent;
+  private readonly http2 = new Http2Forwarder();
+  private readonly upstreamTls: tls.SecureContext;
 
   constructor(
     private readonly upstream: Upstream,
@@ -139,10 +145,11 @@ export class Interceptor {
   ) {
     // One secure context built once: passing `ca` itself would make the agent re-join
     // hundreds of roots into its connection-pool key on every request.
+    this.upstreamTls = tls.createSecureContext({ ca: systemRoots(upstreamCa) });
     this.httpsAgent = new https.Agent({
       keepAlive: true,
       maxSockets: Number.POSITIVE_INFINITY,
-      secureContext: tls.createSecureContext({ ca: systemRoots(upstreamCa) }),
+      secureContext: this.upstreamTls,
       rejectUnauthorized: true,
       noDelay: true,
     } as https.AgentOptions);
@@ -151,6 +158,7 @@ export class Interceptor {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.http2.close();
   }
 
   handle(req: http.IncomingMessage, res: http.ServerResponse, target: ConnTarget): void {
@@ -210,7 +218,14 @@ export class Interceptor {
             body: Buffer.from('stub failed\n'),
           };
         }
-        res.writeHead(answer.status, { ...answer.headers, 'content-length': String(answer.body.byteLength) });
+        if (answer.trailers) {
+          res.writeHead(answer.status, answer.headers);
+          res.addTrailers(answer.trailers);
+        } else
+          res.writeHead(answer.status, {
+            ...answer.headers,
+            'content-length': String(answer.body.byteLength),
+          });
         res.end(answer.body);
         const headers = Object.fromEntries(
           Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v]),
@@ -222,6 +237,23 @@ export class Interceptor {
     }
 
     const viaUrl = upstream.kind === 'url' ? upstream.url : null;
+    if (req.httpVersionMajor === 2 && /^application\/grpc/.test(String(req.headers['content-type'] ?? ''))) {
+      // gRPC: HTTP/2 end to end, to the real endpoint or to an emulator.
+      this.http2.forward(
+        viaUrl
+          ? { origin: viaUrl.origin }
+          : {
+              origin: `https://${target.host}:${target.port}`,
+              servername: target.host,
+              secureContext: this.upstreamTls,
+            },
+        req as unknown as http2.Http2ServerRequest,
+        res as unknown as http2.Http2ServerResponse,
+        target.port === 443 ? target.host : `${target.host}:${target.port}`,
+        finish,
+      );
+      return;
+    }
     const secure = viaUrl ? viaUrl.protocol === 'https:' : target.scheme === 'https';
     const hostname = viaUrl ? viaUrl.hostname : target.host;
     const port = viaUrl ? Number(viaUrl.port || (secure ? 443 : 80)) : target.port;

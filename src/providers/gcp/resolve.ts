@@ -5,6 +5,7 @@
  */
 import { type GcpMethod, gcpCatalog } from '../../catalog/gcp.js';
 import type { ObservedCall, UnresolvedReason } from '../../model/index.js';
+import { grpcCall, isGrpc } from './grpc.js';
 
 export interface GcpOperation {
   provider: 'gcp';
@@ -23,6 +24,8 @@ export interface GcpOperation {
   params: Record<string, string>;
   /** The JSON request body (`topic` of a subscription, `serviceAccounts` of a VM...), when sent whole. */
   body?: Record<string, unknown>;
+  /** The gRPC method (`google.pubsub.v1.Publisher/Publish`) when the call was gRPC. */
+  grpc?: string;
 }
 
 export type GcpResolution =
@@ -62,6 +65,7 @@ export function resolveGcp(call: ObservedCall): GcpResolution {
     };
   }
   const api = host.replace(/\.googleapis\.com$/, '');
+  if (isGrpc(call)) return resolveGrpc(call, api);
   const methods = gcpCatalog().methods(host);
   if (!methods) {
     return {
@@ -141,6 +145,33 @@ function jsonBody(call: ObservedCall): Record<string, unknown> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : null;
+}
+
+function resolveGrpc(call: ObservedCall, api: string): GcpResolution {
+  const g = grpcCall(call);
+  if (!g || g.method === null) {
+    return {
+      kind: 'unresolved',
+      reason: 'unknown-operation',
+      detail: `gRPC ${call.path} on ${call.host}: ${g ? 'no REST method gives its permissions' : 'not in the gRPC table'}`,
+      service: api,
+      operation: call.path.slice(1),
+    };
+  }
+  const resource = resourceOf(g.method, g.params);
+  return {
+    kind: 'resolved',
+    operation: {
+      provider: 'gcp',
+      api: g.method.split('.')[0] ?? api,
+      method: g.method,
+      project: projectOf(resource, g.params, call),
+      resource,
+      params: g.params,
+      ...(Object.keys(g.body).length ? { body: g.body } : {}),
+      grpc: g.grpcMethod,
+    },
+  };
 }
 
 /** The resource name a call acted on, from the parameters the API names. */

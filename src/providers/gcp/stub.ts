@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { StubResponse } from '../../catalog/stub-responses.js';
 import type { ObservedCall } from '../../model/index.js';
+import { firstMessage } from './grpc.js';
 import type { GcpResolution } from './resolve.js';
 
 const enc = new TextEncoder();
@@ -25,6 +26,7 @@ export function gcpStubResponse(resolution: GcpResolution, call: ObservedCall): 
     });
   }
   const op = resolution.operation;
+  if (op.grpc) return grpcAnswer(op.grpc, op.params, call);
   if (op.method === 'oauth2.token') {
     return json(200, { access_token: 'leastpriv-stub-token', expires_in: 3599, token_type: 'Bearer' });
   }
@@ -125,4 +127,90 @@ function bodyName(call: ObservedCall): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A gRPC answer: one message and `grpc-status: 0`. The message names the resource the request
+ * named (field 1, the `name` of Google's resource messages) for a create, get or update; a
+ * publish gets one message id per message sent; anything else an empty message.
+ */
+function grpcAnswer(method: string, params: Record<string, string>, call: ObservedCall): StubResponse {
+  const name = method.split('/').pop() ?? '';
+  let message: Uint8Array = new Uint8Array();
+  if (name === 'Publish') {
+    const request = firstMessage(call.body);
+    const count = request instanceof Uint8Array ? countField(request, 2) : 1;
+    message = concat(Array.from({ length: Math.max(1, count) }, (_, i) => stringField(1, String(i + 1))));
+  } else if (/^(Create|Get|Update)/.test(name)) {
+    const value = Object.values(params)[0];
+    if (value) message = stringField(1, value);
+  }
+  const frame = new Uint8Array(5 + message.length);
+  new DataView(frame.buffer).setUint32(1, message.length);
+  frame.set(message, 5);
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/grpc' },
+    body: frame,
+    trailers: { 'grpc-status': '0' },
+  };
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+
+function stringField(field: number, value: string): Uint8Array {
+  const bytes = enc.encode(value);
+  return Uint8Array.from([...varint(field * 8 + 2), ...varint(bytes.length), ...bytes]);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** How many times a length-delimited field occurs at the top level of a message. */
+function countField(message: Uint8Array, field: number): number {
+  let count = 0;
+  let i = 0;
+  const read = (): number | null => {
+    let v = 0;
+    let shift = 0;
+    while (i < message.length && shift < 35) {
+      const b = message[i++] as number;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+    return null;
+  };
+  while (i < message.length) {
+    const key = read();
+    if (key === null) break;
+    const wire = key % 8;
+    if (wire === 0) {
+      if (read() === null) break;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else if (wire === 2) {
+      const len = read();
+      if (len === null) break;
+      if (Math.floor(key / 8) === field) count++;
+      i += len;
+    } else break;
+  }
+  return count;
 }

@@ -405,3 +405,79 @@ describe('a custom role file', () => {
     );
   });
 });
+
+describe('gRPC requests', () => {
+  const enc = new TextEncoder();
+  /** A protobuf message of string fields, in one gRPC frame. */
+  const frame = (fields: [number, string][], compressed = false): Uint8Array => {
+    const parts: number[] = [];
+    for (const [n, v] of fields) {
+      const bytes = [...enc.encode(v)];
+      parts.push(n * 8 + 2, bytes.length, ...bytes);
+    }
+    // A varint field and a fixed64 field the reader must step over.
+    parts.push(3 * 8 + 0, 0x96, 0x01, 4 * 8 + 1, 1, 2, 3, 4, 5, 6, 7, 8);
+    return Uint8Array.from([compressed ? 1 : 0, 0, 0, 0, parts.length, ...parts]);
+  };
+  const grpc = (path: string, body: Uint8Array) =>
+    resolveGcp(
+      observed({
+        host: 'pubsub.googleapis.com',
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/grpc' },
+        body,
+      }),
+    );
+
+  it('reads the method from the path and the resource names from the message', () => {
+    const r = grpc(
+      '/google.pubsub.v1.Subscriber/CreateSubscription',
+      frame([
+        [1, 'projects/p1/subscriptions/s'],
+        [2, 'projects/p1/topics/t'],
+      ]),
+    );
+    assert.equal(r.kind, 'resolved');
+    if (r.kind !== 'resolved') return;
+    assert.deepEqual(
+      [r.operation.method, r.operation.grpc, r.operation.resource, r.operation.project, r.operation.body],
+      [
+        'pubsub.projects.subscriptions.create',
+        'google.pubsub.v1.Subscriber/CreateSubscription',
+        'projects/p1/subscriptions/s',
+        'p1',
+        { topic: 'projects/p1/topics/t' },
+      ],
+    );
+    assert.deepEqual(
+      authorizeGcp(r.operation).map((q) => [q.action, q.resources]),
+      [
+        ['pubsub.subscriptions.create', ['projects/p1']],
+        ['pubsub.topics.attachSubscription', ['projects/p1/topics/t']],
+      ],
+    );
+  });
+
+  it('a streaming method with no HTTP rule takes its documented REST method', () => {
+    const r = grpc('/google.pubsub.v1.Subscriber/StreamingPull', frame([[1, 'projects/p1/subscriptions/s']]));
+    assert.equal(
+      r.kind === 'resolved' && authorizeGcp(r.operation)[0]?.action,
+      'pubsub.subscriptions.consume',
+    );
+  });
+
+  it('a compressed message resolves the method, with the project unknown', () => {
+    const r = grpc('/google.pubsub.v1.Publisher/Publish', frame([[1, 'projects/p1/topics/t']], true));
+    assert.equal(r.kind === 'resolved' && r.operation.method, 'pubsub.projects.topics.publish');
+    assert.equal(r.kind === 'resolved' && r.operation.resource, null);
+  });
+
+  it('a method not in the table is unresolved, with its name', () => {
+    const r = grpc('/google.pubsub.v9.Nothing/Do', frame([]));
+    assert.deepEqual(r.kind === 'unresolved' && [r.reason, r.detail], [
+      'unknown-operation',
+      'gRPC /google.pubsub.v9.Nothing/Do on pubsub.googleapis.com: not in the gRPC table',
+    ]);
+  });
+});
