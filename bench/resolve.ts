@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { apiIndex, readApiIndex } from '../src/catalog/api-index.js';
 import type { ObservedCall } from '../src/model/index.js';
-import { resolveAws } from '../src/resolve/aws/index.js';
+import { resolveAws } from '../src/providers/aws/resolve/index.js';
 import type { Figure } from './types.js';
 
 interface RecordedCase {

@@ -2,7 +2,7 @@
  * The library: composes capture records into resolution, authorization and policy.
  * The CLI is a thin layer over this; everything here returns data.
  */
-import { authorizeAws } from './authorize/aws/index.js';
+
 import { type StubResponse, stubResponse } from './catalog/stub-responses.js';
 import { recordNeeds } from './input/calls-log.js';
 import type {
@@ -15,12 +15,13 @@ import type {
   UnresolvedReason,
 } from './model/index.js';
 import { type BuiltPolicy, buildPolicy } from './policy/index.js';
+import { authorizeAws } from './providers/aws/authorize/index.js';
+import { learnAccount, type ResolveContext, resolveAws } from './providers/aws/resolve/index.js';
 import { authorizeGcp } from './providers/gcp/authorize.js';
 import { type GcpResolution, resolveGcp } from './providers/gcp/resolve.js';
 import { buildGcpRole, type GcpRole } from './providers/gcp/role.js';
 import { gcpStubResponse } from './providers/gcp/stub.js';
 import { providerOfHost } from './providers/index.js';
-import { learnAccount, type ResolveContext, resolveAws } from './resolve/aws/index.js';
 
 export interface SessionOptions {
   /** `--account-id`: the account every call acted in, when known. */

@@ -1,8 +1,8 @@
-import { coverage } from '../authorize/aws/coverage.js';
 import { apiIndex } from '../catalog/api-index.js';
 import { sarInfo } from '../catalog/sar.js';
 import { serviceReferenceInfo } from '../catalog/service-reference.js';
 import { LeastprivError } from '../errors.js';
+import { coverage } from '../providers/aws/authorize/coverage.js';
 import { parse } from './args.js';
 
 export const DATA_HELP = `Usage: leastpriv data check [options]

@@ -6,10 +6,11 @@
  * Like `src/index.ts`, this composes stages (the CloudTrail mapping and authorization) because
  * it runs inside worker threads, where the permissions a record needs decide what is distinct.
  */
-import { authorizeAws } from '../../authorize/aws/index.js';
-import { present } from '../../authorize/aws/params.js';
+
 import type { Operation } from '../../model/index.js';
-import { trailOperation } from '../../resolve/aws/cloudtrail.js';
+import { authorizeAws } from '../../providers/aws/authorize/index.js';
+import { present } from '../../providers/aws/authorize/params.js';
+import { trailOperation } from '../../providers/aws/resolve/cloudtrail.js';
 import { compileFilters, type FilterResult, type TrailFilters } from './filters.js';
 import { principalOf } from './principal.js';
 import { nestsDeeper, type TrailEvent } from './records.js';

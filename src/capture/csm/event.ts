@@ -7,8 +7,8 @@
  * and session token: they are counted and dropped, their fields never kept.
  */
 import type { Operation } from '../../model/index.js';
-import { findOperation } from '../../resolve/aws/cloudtrail.js';
-import { partitionOf } from '../../resolve/aws/partition.js';
+import { findOperation } from '../../providers/aws/resolve/cloudtrail.js';
+import { partitionOf } from '../../providers/aws/resolve/partition.js';
 
 export interface CsmCall {
   kind: 'call';

@@ -1,8 +1,8 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 
 /**
- * The AWS error code of a failed response: `x-amzn-ErrorType`, a JSON `__type` or `code`,
- * an XML `<Code>`; null when the response carries none.
+ * The error code of a failed response: AWS's `x-amzn-ErrorType`, a JSON `__type` or `code`, an
+ * XML `<Code>`; Google Cloud's JSON `error.status`; null when the response carries none.
  */
 export function errorCodeOf(
   status: number,
@@ -18,6 +18,9 @@ export function errorCodeOf(
   if (trimmed.startsWith('{')) {
     try {
       const parsed = JSON.parse(trimmed) as Record<string, unknown>;
+      // Google Cloud: {"error": {"code": 403, "status": "PERMISSION_DENIED", "message": ...}}.
+      const google = parsed.error as { status?: unknown } | undefined;
+      if (google && typeof google === 'object' && typeof google.status === 'string') return google.status;
       const code = parsed.__type ?? parsed.code ?? parsed.Code;
       return typeof code === 'string' ? clean(code) : null;
     } catch {

@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { authorizeAws } from '../../../src/authorize/aws/index.js';
 import type { ConditionBlock, Operation, Requirement } from '../../../src/model/index.js';
 import { buildPolicy } from '../../../src/policy/index.js';
+import { authorizeAws } from '../../../src/providers/aws/authorize/index.js';
 
 interface ExpectedRequirement {
   action: string;

@@ -3,9 +3,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { coverage, ruleProblems } from '../../../src/authorize/aws/coverage.js';
 import { allOperationRules } from '../../../src/catalog/rules.js';
 import { authorizedActions, serviceReferenceInfo } from '../../../src/catalog/service-reference.js';
+import { coverage, ruleProblems } from '../../../src/providers/aws/authorize/coverage.js';
 
 function casesRoot(): string {
   for (const rel of ['../../../../test/cases/authorize/', '../../../test/cases/authorize/']) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { iamPrefix, partiqlTarget } from '../../../src/authorize/aws/index.js';
 import { allOperationRules, allServiceRules } from '../../../src/catalog/rules.js';
 import { sarActionByQualifiedName, sarInfo, sarPrefixExists } from '../../../src/catalog/sar.js';
+import { iamPrefix, partiqlTarget } from '../../../src/providers/aws/authorize/index.js';
 
 describe('authorize/rules', () => {
   it('every curated action exists in the Service Authorization Reference, spelled as there', () => {

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorizeAws } from '../../../src/authorize/aws/index.js';
 import {
   identityFields,
   principalFileName,
   principalOf as principalOfFields,
   type UserIdentity,
 } from '../../../src/capture/cloudtrail/principal.js';
+import { authorizeAws } from '../../../src/providers/aws/authorize/index.js';
 
 const principalOf = (u: UserIdentity | undefined) => principalOfFields(identityFields(u));
 
-import { RESOURCES_PARAM, type TrailCall, trailOperation } from '../../../src/resolve/aws/cloudtrail.js';
+import {
+  RESOURCES_PARAM,
+  type TrailCall,
+  trailOperation,
+} from '../../../src/providers/aws/resolve/cloudtrail.js';
 
 const ACCOUNT = '111122223333';
 

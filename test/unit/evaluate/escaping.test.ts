@@ -1,12 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are written ${...}
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authorizeAws } from '../../../src/authorize/aws/index.js';
 import type { CallRecord, Operation, PolicyDocument } from '../../../src/model/index.js';
 import { checkCalls } from '../../../src/policy/evaluate/check.js';
 import { diffPolicy } from '../../../src/policy/evaluate/diff.js';
 import { evaluate } from '../../../src/policy/evaluate/index.js';
 import { buildPolicy } from '../../../src/policy/index.js';
+import { authorizeAws } from '../../../src/providers/aws/authorize/index.js';
 
 const op = (operation: string, params: Record<string, unknown>): Operation => ({
   provider: 'aws',

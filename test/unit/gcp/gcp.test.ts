@@ -481,3 +481,28 @@ describe('gRPC requests', () => {
     ]);
   });
 });
+
+describe("Google Cloud's error answers", () => {
+  it('REST: the status of the JSON error is the error code, and a denial counts as denied', async () => {
+    const { errorCodeOf } = await import('../../../src/capture/proxy/error-code.js');
+    const { isDenied } = await import('../../../src/index.js');
+    const body = new TextEncoder().encode(
+      JSON.stringify({ error: { code: 403, message: 'Permission denied', status: 'PERMISSION_DENIED' } }),
+    );
+    const code = errorCodeOf(403, {}, body);
+    assert.equal(code, 'PERMISSION_DENIED');
+    assert.equal(isDenied(403, code), true);
+  });
+
+  it('gRPC: the trailers name the status', async () => {
+    const { grpcError } = await import('../../../src/capture/proxy/http2-forward.js');
+    assert.deepEqual(['0', '6', '7', '16', '99', undefined].map(grpcError), [
+      null,
+      'ALREADY_EXISTS',
+      'PERMISSION_DENIED',
+      'UNAUTHENTICATED',
+      'GRPC_99',
+      null,
+    ]);
+  });
+});

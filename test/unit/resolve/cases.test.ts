@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ObservedCall } from '../../../src/model/index.js';
-import { learnAccount, resolveAws } from '../../../src/resolve/aws/index.js';
+import { learnAccount, resolveAws } from '../../../src/providers/aws/resolve/index.js';
 import { observed } from './synthesize.js';
 
 interface Case {

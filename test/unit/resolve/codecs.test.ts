@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiIndex } from '../../../src/catalog/api-index.js';
-import { CborError, decodeCbor } from '../../../src/resolve/aws/cbor.js';
-import { parseHost, servicesForHost } from '../../../src/resolve/aws/hosts.js';
-import { resolveAws } from '../../../src/resolve/aws/index.js';
-import { formParams } from '../../../src/resolve/aws/params.js';
-import { accountFromAccessKey, partitionOf } from '../../../src/resolve/aws/partition.js';
-import { parseXml, XmlError } from '../../../src/resolve/aws/xml.js';
+import { CborError, decodeCbor } from '../../../src/providers/aws/resolve/cbor.js';
+import { parseHost, servicesForHost } from '../../../src/providers/aws/resolve/hosts.js';
+import { resolveAws } from '../../../src/providers/aws/resolve/index.js';
+import { formParams } from '../../../src/providers/aws/resolve/params.js';
+import { accountFromAccessKey, partitionOf } from '../../../src/providers/aws/resolve/partition.js';
+import { parseXml, XmlError } from '../../../src/providers/aws/resolve/xml.js';
 import { observed, signed } from './synthesize.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Session } from '../../../src/index.js';
 import type { ObservedCall } from '../../../src/model/index.js';
-import { resolveAws } from '../../../src/resolve/aws/index.js';
+import { resolveAws } from '../../../src/providers/aws/resolve/index.js';
 import { observed, signed } from './synthesize.js';
 
 const DEEP = 5000;

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiIndex, type RawOperation, type XmlShape, xmlInputShape } from '../../../src/catalog/api-index.js';
-import { formProtocolParams, shapeForm } from '../../../src/resolve/aws/extract.js';
-import { formParams } from '../../../src/resolve/aws/params.js';
-import { parseXml, shapeXml } from '../../../src/resolve/aws/xml.js';
+import { formProtocolParams, shapeForm } from '../../../src/providers/aws/resolve/extract.js';
+import { formParams } from '../../../src/providers/aws/resolve/params.js';
+import { parseXml, shapeXml } from '../../../src/providers/aws/resolve/xml.js';
 
 function shapeOf(service: string, operation: string): XmlShape {
   const op = apiIndex().services.get(service)?.ops[operation] as RawOperation;

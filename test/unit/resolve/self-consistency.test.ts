@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { apiIndex } from '../../../src/catalog/api-index.js';
-import { resolveAws } from '../../../src/resolve/aws/index.js';
+import { resolveAws } from '../../../src/providers/aws/resolve/index.js';
 import { synthesize } from './synthesize.js';
 
 interface OperationAmbiguity {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { stubResponse } from '../../../src/catalog/stub-responses.js';
 import type { ObservedCall, Resolution } from '../../../src/model/index.js';
-import { resolveAws } from '../../../src/resolve/aws/index.js';
+import { resolveAws } from '../../../src/providers/aws/resolve/index.js';
 import { observed } from './synthesize.js';
 
 interface SdkRequest {

@@ -2,7 +2,7 @@
  * The query protocols (awsQuery, ec2Query): `Action=<Operation>&Version=<api version>` in the
  * form body or, for GET and presigned requests, in the query string.
  */
-import type { Protocol, RawOperation } from '../../../catalog/api-index.js';
+import type { Protocol, RawOperation } from '../../../../catalog/api-index.js';
 import { type Candidate, endpointOwner, operationOf, type RequestView, speaking } from '../candidates.js';
 import { formProtocolParams } from '../extract.js';
 import { notFound, type Outcome } from './outcome.js';

@@ -2,8 +2,8 @@
  * Which services a request can be for: the SigV4 signing name narrowed by the host, or the
  * host alone for unsigned requests.
  */
-import type { ApiIndex, ApiService, RawOperation } from '../../catalog/api-index.js';
-import type { ObservedCall } from '../../model/index.js';
+import type { ApiIndex, ApiService, RawOperation } from '../../../catalog/api-index.js';
+import type { ObservedCall } from '../../../model/index.js';
 import { type HostInfo, parseHost, servicesForHost } from './hosts.js';
 import { globalRegion, partitionOf } from './partition.js';
 import { parseS3Host, type S3Host } from './s3-hosts.js';

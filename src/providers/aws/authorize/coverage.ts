@@ -4,16 +4,16 @@
  * it cannot; how far PassRole and tag-on-create reach; and whether every curated rule still fits
  * the data it names (operations, handlers, actions, parameter paths).
  */
-import { apiIndex, inputMembers, memberFacts } from '../../catalog/api-index.js';
+import { apiIndex, inputMembers, memberFacts } from '../../../catalog/api-index.js';
 import {
   type ActionSpec,
   allOperationRules,
   allServiceRules,
   operationRule,
   serviceRule,
-} from '../../catalog/rules.js';
-import { sarActionByQualifiedName } from '../../catalog/sar.js';
-import { authorizedActions, serviceReferenceCovers } from '../../catalog/service-reference.js';
+} from '../../../catalog/rules.js';
+import { sarActionByQualifiedName } from '../../../catalog/sar.js';
+import { authorizedActions, serviceReferenceCovers } from '../../../catalog/service-reference.js';
 import { HANDLERS } from './handlers.js';
 import { authorizeAws, iamPrefix } from './index.js';
 

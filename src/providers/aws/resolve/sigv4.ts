@@ -1,5 +1,5 @@
 /** The SigV4 credential scope of a request: who signed it, for which region and service. */
-import type { ObservedCall } from '../../model/index.js';
+import type { ObservedCall } from '../../../model/index.js';
 
 export interface CredentialScope {
   accessKeyId: string;

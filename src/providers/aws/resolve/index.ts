@@ -4,8 +4,8 @@
  * protocol's own marker (X-Amz-Target, RPCv2 path, Action=) or the REST binding, and the
  * parameters by model member name. Pure: the API index comes from `catalog/`.
  */
-import { apiIndex } from '../../catalog/api-index.js';
-import type { ObservedCall, Operation, Resolution, Unresolved } from '../../model/index.js';
+import { apiIndex } from '../../../catalog/api-index.js';
+import type { ObservedCall, Operation, Resolution, Unresolved } from '../../../model/index.js';
 import { type RequestView, viewRequest } from './candidates.js';
 import { hostLabels } from './extract.js';
 import { accountFromAccessKey } from './partition.js';

@@ -15,8 +15,8 @@ import {
   type SarAction,
   type SarResourceType,
   sarResourceType,
-} from '../../catalog/sar.js';
-import type { Operation } from '../../model/index.js';
+} from '../../../catalog/sar.js';
+import type { Operation } from '../../../model/index.js';
 import type { Derived } from './derive.js';
 import { readPath, type Scope, strings, topLevel } from './params.js';
 

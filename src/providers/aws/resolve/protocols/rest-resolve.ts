@@ -3,7 +3,7 @@
  * wins; SDK v3's `x-id` names the operation outright; the documented legacy S3 pairs resolve to
  * their current operation; any other tie is `ambiguous`.
  */
-import type { Protocol } from '../../../catalog/api-index.js';
+import type { Protocol } from '../../../../catalog/api-index.js';
 import { type Candidate, endpointOwner, type RequestView, speaking } from '../candidates.js';
 import { restParams } from '../extract.js';
 import { notFound, type Outcome } from './outcome.js';

@@ -6,7 +6,7 @@ import {
   type XmlShape,
   type XmlStruct,
   xmlInputShape,
-} from '../../catalog/api-index.js';
+} from '../../../catalog/api-index.js';
 import { CborDepthError, CborError, decodeCbor } from './cbor.js';
 import {
   formParams,

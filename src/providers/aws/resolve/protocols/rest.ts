@@ -3,7 +3,7 @@
  * required query and header members. Every matching route gets a score; the highest wins and
  * a tie is reported as such, never broken at random.
  */
-import type { ApiService, RawOperation } from '../../../catalog/api-index.js';
+import type { ApiService, RawOperation } from '../../../../catalog/api-index.js';
 
 type Segment = { lit: string } | { label: string; greedy: boolean } | { re: RegExp; labels: string[] };
 

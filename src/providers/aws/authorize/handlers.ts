@@ -3,16 +3,16 @@
  * cannot express: PartiQL statements, API Gateway's HTTP-verb actions, EC2 tags on create,
  * Bedrock models called through inference profiles.
  */
-import { apiService } from '../../catalog/api-index.js';
-import type { ActionSpec } from '../../catalog/rules.js';
+import { apiService } from '../../../catalog/api-index.js';
+import type { ActionSpec } from '../../../catalog/rules.js';
 import {
   compileArnFormat,
   resourceTypeOfArn,
   sarAction,
   sarResourceType,
   sarRestPaths,
-} from '../../catalog/sar.js';
-import type { Operation, Requirement } from '../../model/index.js';
+} from '../../../catalog/sar.js';
+import type { Operation, Requirement } from '../../../model/index.js';
 import { parseArn } from './derive.js';
 import { readPath, type Scope, strings } from './params.js';
 

@@ -3,7 +3,7 @@
  * source, a Lambda partial ARN, an IAM path. A variable set to null does not apply to this call
  * (the bucket of a call addressed to an access point, say).
  */
-import type { Operation } from '../../model/index.js';
+import type { Operation } from '../../../model/index.js';
 import { strings, topLevel } from './params.js';
 
 export type Derived = Record<string, string[] | null>;

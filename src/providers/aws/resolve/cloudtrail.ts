@@ -5,8 +5,8 @@
  * parameters from `requestParameters` (camelCase there, model member names here) and the
  * ARNs of `resources[]`. Pure: the API index comes from `catalog/`.
  */
-import { type ApiService, apiIndex } from '../../catalog/api-index.js';
-import type { Operation } from '../../model/index.js';
+import { type ApiService, apiIndex } from '../../../catalog/api-index.js';
+import type { Operation } from '../../../model/index.js';
 import { pruneDeep } from './params.js';
 import { partitionOf } from './partition.js';
 

@@ -1,6 +1,6 @@
 /** What a protocol matcher found: one operation, or why not. */
-import type { Protocol, RawOperation } from '../../../catalog/api-index.js';
-import type { UnresolvedReason } from '../../../model/index.js';
+import type { Protocol, RawOperation } from '../../../../catalog/api-index.js';
+import type { UnresolvedReason } from '../../../../model/index.js';
 import type { Candidate } from '../candidates.js';
 import type { Extracted } from '../extract.js';
 

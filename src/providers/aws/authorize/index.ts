@@ -6,16 +6,16 @@
  * curated rules rename actions, add dependent actions (with the conditions that held), mark
  * operations that need no permission, and point at strategies for the rest.
  */
-import { memberFacts } from '../../catalog/api-index.js';
-import { type ActionSpec, operationRule, serviceRule, serviceWideRules } from '../../catalog/rules.js';
+import { memberFacts } from '../../../catalog/api-index.js';
+import { type ActionSpec, operationRule, serviceRule, serviceWideRules } from '../../../catalog/rules.js';
 import {
   type SarAction,
   sarAction,
   sarActionByQualifiedName,
   sarPrefixForService,
-} from '../../catalog/sar.js';
-import { type AuthorizedAction, authorizedActions } from '../../catalog/service-reference.js';
-import type { ConditionBlock, Operation, Requirement } from '../../model/index.js';
+} from '../../../catalog/sar.js';
+import { type AuthorizedAction, authorizedActions } from '../../../catalog/service-reference.js';
+import type { ConditionBlock, Operation, Requirement } from '../../../model/index.js';
 import { dependents } from './dependent.js';
 import { type Derived, derive } from './derive.js';
 import { HANDLERS, type ScopedSpec } from './handlers.js';

@@ -13,11 +13,11 @@
  * and tagging apply; elsewhere the curated service facts do.
  */
 
-import type { MemberFacts } from '../../catalog/api-index.js';
-import type { ActionSpec, ServiceRule } from '../../catalog/rules.js';
-import { resourceTypeOfArn, type SarAction, sarActionByQualifiedName } from '../../catalog/sar.js';
-import { type AuthorizedAction, serviceReferenceCovers } from '../../catalog/service-reference.js';
-import type { Operation } from '../../model/index.js';
+import type { MemberFacts } from '../../../catalog/api-index.js';
+import type { ActionSpec, ServiceRule } from '../../../catalog/rules.js';
+import { resourceTypeOfArn, type SarAction, sarActionByQualifiedName } from '../../../catalog/sar.js';
+import { type AuthorizedAction, serviceReferenceCovers } from '../../../catalog/service-reference.js';
+import type { Operation } from '../../../model/index.js';
 import { present, readPath, type Scope, strings } from './params.js';
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\//;

@@ -3,7 +3,7 @@
  * Covers regional, global, FIPS, dual-stack, `*.api.aws`, China, VPC endpoint,
  * account-based and host-prefixed endpoints. S3's many host forms live in `s3-hosts.ts`.
  */
-import type { ApiIndex, ApiService } from '../../catalog/api-index.js';
+import type { ApiIndex, ApiService } from '../../../catalog/api-index.js';
 import { DNS_SUFFIXES, REGION } from './partition.js';
 
 export interface HostInfo {

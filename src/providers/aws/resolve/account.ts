@@ -1,5 +1,5 @@
 /** The account a session runs in, learned from an sts GetCallerIdentity answer. */
-import type { ObservedCall, Resolution } from '../../model/index.js';
+import type { ObservedCall, Resolution } from '../../../model/index.js';
 import { decodeCbor } from './cbor.js';
 
 const XML_ACCOUNT = /<Account>\s*(\d{12})\s*<\/Account>/;

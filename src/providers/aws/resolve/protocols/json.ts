@@ -3,7 +3,7 @@
  * and Smithy RPCv2 CBOR: `POST /service/<ServiceName>/operation/<Operation>`. Both name the
  * operation outright; the target prefix or service name picks the service.
  */
-import type { ApiIndex, ApiService, Protocol, RawOperation } from '../../../catalog/api-index.js';
+import type { ApiIndex, ApiService, Protocol, RawOperation } from '../../../../catalog/api-index.js';
 import { type Candidate, endpointOwner, operationOf, type RequestView } from '../candidates.js';
 import { cborParams, jsonProtocolParams } from '../extract.js';
 import { type Found, notFound, type Outcome } from './outcome.js';

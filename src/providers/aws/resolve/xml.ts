@@ -4,7 +4,7 @@
  * elements become lists; text-only elements become strings. Attributes are ignored.
  * `shapeXml` then maps a parsed value to the model's member names, lists and maps.
  */
-import type { XmlList, XmlMap, XmlShape, XmlStruct } from '../../catalog/api-index.js';
+import type { XmlList, XmlMap, XmlShape, XmlStruct } from '../../../catalog/api-index.js';
 
 export class XmlError extends Error {}
 
