@@ -1,8 +1,8 @@
 /** Benchmark: mapping (authorize) and policy building for 100,000 recorded calls. */
 import { performance } from 'node:perf_hooks';
-import { authorizeAws } from '../src/providers/aws/authorize/index.js';
 import type { Operation } from '../src/model/index.js';
 import { buildPolicy, type PolicyEntry } from '../src/policy/index.js';
+import { authorizeAws } from '../src/providers/aws/authorize/index.js';
 
 const CALLS = 100_000;
 const ACCOUNT = '123456789012';
