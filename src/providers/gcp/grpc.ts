@@ -29,10 +29,14 @@ export function firstMessage(body: Uint8Array): Uint8Array | 'compressed' | 'tru
   return body.subarray(5, 5 + length);
 }
 
-/** Top-level string (length-delimited, valid UTF-8) fields of a protobuf message, by number. */
-export function stringFields(message: Uint8Array, wanted: ReadonlySet<number>): Map<number, string> {
-  const out = new Map<number, string>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Walks the top-level fields of a protobuf message: each length-delimited one is handed over
+ * with its bytes; varints and fixed-size fields are stepped over. Stops at anything malformed.
+ */
+export function eachLengthDelimited(
+  message: Uint8Array,
+  visit: (field: number, bytes: Uint8Array) => void,
+): void {
   let i = 0;
   const varint = (): number | null => {
     let v = 0;
@@ -47,26 +51,33 @@ export function stringFields(message: Uint8Array, wanted: ReadonlySet<number>): 
   };
   while (i < message.length) {
     const key = varint();
-    if (key === null) break;
-    const field = Math.floor(key / 8);
+    if (key === null) return;
     const wire = key % 8;
     if (wire === 0) {
-      if (varint() === null) break;
+      if (varint() === null) return;
     } else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
     else if (wire === 2) {
       const len = varint();
-      if (len === null || i + len > message.length) break;
-      if (wanted.has(field) && !out.has(field)) {
-        try {
-          out.set(field, decoder.decode(message.subarray(i, i + len)));
-        } catch {
-          // bytes, not a string
-        }
-      }
+      if (len === null || i + len > message.length) return;
+      visit(Math.floor(key / 8), message.subarray(i, i + len));
       i += len;
-    } else break; // groups (3, 4) are not used by Google's APIs
+    } else return; // groups (3, 4) are not used by Google's APIs
   }
+}
+
+/** Top-level string (length-delimited, valid UTF-8) fields of a protobuf message, by number. */
+export function stringFields(message: Uint8Array, wanted: ReadonlySet<number>): Map<number, string> {
+  const out = new Map<number, string>();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  eachLengthDelimited(message, (field, bytes) => {
+    if (!wanted.has(field) || out.has(field)) return;
+    try {
+      out.set(field, decoder.decode(bytes));
+    } catch {
+      // bytes, not a string
+    }
+  });
   return out;
 }
 

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { StubResponse } from '../../catalog/stub-responses.js';
 import type { ObservedCall } from '../../model/index.js';
-import { firstMessage } from './grpc.js';
+import { eachLengthDelimited, firstMessage } from './grpc.js';
 import type { GcpResolution } from './resolve.js';
 
 const enc = new TextEncoder();
@@ -185,32 +185,8 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** How many times a length-delimited field occurs at the top level of a message. */
 function countField(message: Uint8Array, field: number): number {
   let count = 0;
-  let i = 0;
-  const read = (): number | null => {
-    let v = 0;
-    let shift = 0;
-    while (i < message.length && shift < 35) {
-      const b = message[i++] as number;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-    return null;
-  };
-  while (i < message.length) {
-    const key = read();
-    if (key === null) break;
-    const wire = key % 8;
-    if (wire === 0) {
-      if (read() === null) break;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
-    else if (wire === 2) {
-      const len = read();
-      if (len === null) break;
-      if (Math.floor(key / 8) === field) count++;
-      i += len;
-    } else break;
-  }
+  eachLengthDelimited(message, (f) => {
+    if (f === field) count++;
+  });
   return count;
 }
