@@ -17,6 +17,10 @@ import type {
 import { type BuiltPolicy, buildPolicy } from './policy/index.js';
 import { authorizeAws } from './providers/aws/authorize/index.js';
 import { learnAccount, type ResolveContext, resolveAws } from './providers/aws/resolve/index.js';
+import { authorizeAzure } from './providers/azure/authorize.js';
+import { type AzureResolution, resolveAzure } from './providers/azure/resolve.js';
+import { type AzureRole, buildAzureRole } from './providers/azure/role.js';
+import { azureStubResponse } from './providers/azure/stub.js';
 import { authorizeGcp } from './providers/gcp/authorize.js';
 import { type GcpResolution, resolveGcp } from './providers/gcp/resolve.js';
 import { buildGcpRole, type GcpRole } from './providers/gcp/role.js';
@@ -58,6 +62,8 @@ export interface SessionSummary {
   warnings: string[];
   /** Google Cloud: the custom role's permissions and bindings (absent when no GCP call was seen). */
   gcp?: { permissions: number; bindings: number; derived: number };
+  /** Azure: the role definition's entries and assignable scopes (absent when no Azure call was seen). */
+  azure?: { actions: number; dataActions: number; scopes: number; unknownScopes: number };
 }
 
 interface Entry {
@@ -86,8 +92,9 @@ export class Session {
   /** Calls answered by the stub: resolved once, for the answer and for the record. */
   private readonly stubbed = new WeakMap<ObservedCall, Resolution>();
   private readonly gcpStubbed = new WeakMap<ObservedCall, GcpResolution>();
-  /** Google Cloud requirements, in arrival order: the custom role is built from them. */
-  private readonly gcpNeeds: Requirement[] = [];
+  private readonly azureStubbed = new WeakMap<ObservedCall, AzureResolution>();
+  /** Google Cloud's and Azure's requirements, in arrival order: their custom roles are built from them. */
+  private readonly cloudNeeds: Record<'gcp' | 'azure', Requirement[]> = { gcp: [], azure: [] };
   /** Calls added before the account was known, by requirement set (one operation stands for each). */
   private pending = new Map<string, Pending>();
 
@@ -116,7 +123,8 @@ export class Session {
   }
 
   private resolveAndAdd(call: ObservedCall): CallRecord {
-    if (providerOfHost(call.host) === 'gcp') return this.addGcp(call);
+    const provider = providerOfHost(call.host);
+    if (provider === 'gcp' || provider === 'azure') return this.addCloud(call, provider);
     const resolution = this.stubbed.get(call) ?? resolveAws(call, this.ctx);
     if (this.ctx.learnedAccount === null) {
       this.ctx.learnedAccount = learnAccount(call, resolution);
@@ -138,47 +146,84 @@ export class Session {
     });
   }
 
-  /** A Google Cloud call: its method, the permissions it needs and where they are granted. */
-  private addGcp(call: ObservedCall): CallRecord {
-    const resolution = this.gcpStubbed.get(call) ?? resolveGcp(call);
+  /**
+   * A Google Cloud or Azure call: its method or operation, the permissions it needs and where
+   * they are granted, kept apart from the AWS policy (each cloud has its own role shape).
+   */
+  private addCloud(call: ObservedCall, provider: 'gcp' | 'azure'): CallRecord {
+    const view = provider === 'gcp' ? this.gcpView(call) : this.azureView(call);
     const meta = callMeta(call);
-    if (resolution.kind === 'unresolved') {
-      this.noteUnresolved(resolution.reason, `${call.method} ${call.host}${call.path}`);
+    if (view.kind === 'unresolved') {
+      this.noteUnresolved(view.reason, `${call.method} ${call.host}${call.path}`);
       return this.push({
         ...base(meta),
-        provider: 'gcp',
-        service: resolution.service,
-        operation: resolution.operation,
+        provider,
+        service: view.service,
+        operation: view.operation,
         region: null,
         account: null,
         actions: null,
         resources: null,
-        unresolved: resolution.reason,
+        unresolved: view.reason,
         ...meta.trace,
       });
     }
-    const op = resolution.operation;
-    const requirements = authorizeGcp(op);
+    const requirements = view.requirements;
     const record = this.push({
       ...base(meta),
-      provider: 'gcp',
-      service: op.api,
-      operation: op.method,
+      provider,
+      service: view.service,
+      operation: view.operation,
       region: null,
-      account: op.project,
+      account: view.account,
       actions: sorted(requirements.map((r) => r.action)),
       resources: sorted(requirements.flatMap((r) => r.resources)),
       unresolved: null,
       ...meta.trace,
       requirements: requirements.map(toLogged),
     });
-    this.countGcp(record, requirements);
+    this.countCloud(provider, record, requirements);
     return record;
   }
 
-  private countGcp(record: CallRecord, requirements: Requirement[]): void {
+  private gcpView(call: ObservedCall): CloudView {
+    const r = this.gcpStubbed.get(call) ?? resolveGcp(call);
+    if (r.kind === 'unresolved') return r;
+    const op = r.operation;
+    return {
+      kind: 'resolved',
+      service: op.api,
+      operation: op.method,
+      account: op.project,
+      requirements: authorizeGcp(op),
+    };
+  }
+
+  private azureView(call: ObservedCall): CloudView {
+    const r = this.azureStubbed.get(call) ?? resolveAzure(call);
+    if (r.kind === 'unresolved') return r;
+    // Key Vault answers a request without a token with 401 and a challenge naming the
+    // authority; the client retries with a token, and that call is the one that counts.
+    const challenge =
+      call.response?.status === 401 &&
+      !call.headers.authorization &&
+      call.response.headers['www-authenticate'];
+    const op = challenge ? { ...r.operation, permissionless: 'an authentication challenge' } : r.operation;
+    return {
+      kind: 'resolved',
+      service: op.namespace,
+      operation: op.operation,
+      account: op.subscription,
+      requirements: authorizeAzure(op),
+    };
+  }
+
+  private countCloud(provider: 'gcp' | 'azure', record: CallRecord, requirements: Requirement[]): void {
+    // An authentication challenge (a 401 the client answers with a token): neither a failure nor
+    // an operation that needs no permission; the retry is recorded on its own.
+    if (provider === 'azure' && record.status === 401 && requirements.length === 0) return;
     if (requirements.length === 0) this.permissionless.add(`${record.service}:${record.operation}`);
-    this.gcpNeeds.push(...requirements);
+    this.cloudNeeds[provider].push(...requirements);
     if (isDenied(record.status, record.error)) {
       this.denied.push({
         call: `${record.service}:${record.operation}`,
@@ -190,7 +235,12 @@ export class Session {
 
   /** The Google Cloud custom role for every GCP call so far, or null when there was none. */
   gcpRole(): GcpRole | null {
-    return this.gcpNeeds.length ? buildGcpRole(this.gcpNeeds) : null;
+    return this.cloudNeeds.gcp.length ? buildGcpRole(this.cloudNeeds.gcp) : null;
+  }
+
+  /** The Azure custom role definition for every Azure call so far, or null when there was none. */
+  azureRole(): AzureRole | null {
+    return this.cloudNeeds.azure.length ? buildAzureRole(this.cloudNeeds.azure) : null;
   }
 
   /** The record of a call whose resolution failed: what the request itself shows. */
@@ -286,7 +336,7 @@ export class Session {
    */
   addRecord(record: CallRecord): void {
     const why = `${record.service}:${record.operation}`;
-    if (record.provider === 'gcp') {
+    if (record.provider === 'gcp' || record.provider === 'azure') {
       if (record.unresolved)
         this.noteUnresolved(
           record.unresolved,
@@ -294,7 +344,8 @@ export class Session {
         );
       this.push(record);
       if (!record.unresolved)
-        this.countGcp(
+        this.countCloud(
+          record.provider,
           record,
           recordNeeds(record).map((need) => ({ ...need, why: record.operation ?? why })),
         );
@@ -360,10 +411,16 @@ export class Session {
 
   /** A minimal success answer for `--upstream stub`, shaped for the call's operation. */
   stub(call: ObservedCall): StubResponse {
-    if (providerOfHost(call.host) === 'gcp') {
+    const provider = providerOfHost(call.host);
+    if (provider === 'gcp') {
       const resolution = resolveGcp(call);
       this.gcpStubbed.set(call, resolution);
       return gcpStubResponse(resolution, call);
+    }
+    if (provider === 'azure') {
+      const resolution = resolveAzure(call);
+      this.azureStubbed.set(call, resolution);
+      return azureStubResponse(resolution, call);
     }
     let resolution: Resolution;
     try {
@@ -407,11 +464,22 @@ export class Session {
     };
   }
 
-  private gcpSummary(): { gcp?: SessionSummary['gcp'] } {
+  private gcpSummary(): { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } {
+    const out: { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } = {};
     const role = this.gcpRole();
-    if (!role) return {};
-    const derived = Object.values(role.basis).filter((b) => !b.startsWith('documented')).length;
-    return { gcp: { permissions: role.permissions.length, bindings: role.bindings.length, derived } };
+    if (role) {
+      const derived = Object.values(role.basis).filter((b) => !b.startsWith('documented')).length;
+      out.gcp = { permissions: role.permissions.length, bindings: role.bindings.length, derived };
+    }
+    const azure = this.azureRole();
+    if (azure)
+      out.azure = {
+        actions: azure.actions.length,
+        dataActions: azure.dataActions.length,
+        scopes: azure.assignableScopes.length,
+        unknownScopes: azure.unknownScopes.length,
+      };
+    return out;
   }
 
   /** Number of AWS calls added so far (the others are Google Cloud's). */
@@ -466,6 +534,17 @@ function parseRecord(r: string): CallRecord {
 function toList(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
+
+/** A Google Cloud or Azure call as the session records it. */
+type CloudView =
+  | { kind: 'unresolved'; reason: UnresolvedReason; service: string | null; operation: string | null }
+  | {
+      kind: 'resolved';
+      service: string;
+      operation: string;
+      account: string | null;
+      requirements: Requirement[];
+    };
 
 /** What a capture source knows about a call besides its operation. */
 export interface CallMeta {

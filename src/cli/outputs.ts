@@ -5,6 +5,7 @@ import { LeastprivError } from '../errors.js';
 import { isDenied, Session, type SessionSummary } from '../index.js';
 import { type Format, numberedPath, renderPolicy, renderPolicyFiles } from '../output/policy.js';
 import { writeFileAtomic } from '../output/write.js';
+import { azureFormatOf, renderAzureRole } from '../providers/azure/role.js';
 import { gcpFormatOf, renderGcpRole } from '../providers/gcp/role.js';
 import { COMPACT_THRESHOLD } from './args.js';
 
@@ -121,26 +122,30 @@ export function writeOutputs(
   const keepCalls = keep(values.calls ?? null);
   if (kept.length) log(`no calls were seen: kept ${kept.join(' and ')} as they were (--force replaces them)`);
 
-  // Google Cloud calls make a custom role: in the file asked for when no AWS call was seen,
-  // else beside the AWS policy (policy.gcp-role.yaml).
-  const gcp = session.gcpRole();
-  const gcpOnly = gcp !== null && capture.session.awsCallCount === 0;
-  let gcpWhere: string | null = null;
-  if (gcp) {
-    const path = gcpOnly ? toFile : toFile ? gcpSibling(toFile) : null;
+  // Google Cloud and Azure calls make custom roles: in the file asked for when theirs is the
+  // only cloud seen, else beside the AWS policy (policy.gcp-role.yaml, policy.azure-role.json).
+  const roles = cloudRoles(session);
+  const only = roles.length === 1 && capture.session.awsCallCount === 0 ? roles[0] : null;
+  const roleWhere: string[] = [];
+  for (const role of roles) {
+    const path = role === only ? toFile : toFile ? role.sibling(toFile) : null;
     if (path && !keepPolicy) {
-      const text = renderGcpRole(gcp, gcpFormatOf(path));
-      gcpWhere = `${writeOrFallback(path, () => text, 'the Google Cloud role', options, log)} (Google Cloud role)`;
-    } else if (!path && gcpOnly) {
-      process.stdout.write(renderGcpRole(gcp, 'yaml'));
-      gcpWhere = 'stdout (Google Cloud role)';
-    } else if (!path) log('Google Cloud calls were seen: -o FILE writes their custom role beside the policy');
+      const text = role.render(path);
+      roleWhere.push(
+        `${writeOrFallback(path, () => text, `the ${role.name} role`, options, log)} (${role.name} role)`,
+      );
+    } else if (!path && role === only) {
+      process.stdout.write(role.render(null));
+      roleWhere.push(`stdout (${role.name} role)`);
+    } else if (!path) log(`${role.name} calls were seen: -o FILE writes their custom role beside the policy`);
   }
+  const roleOnly = only !== null && only !== undefined;
+  const rolesWhere = roleWhere.length ? roleWhere.join(', ') : null;
 
   // The policy first: it is what the run is for.
   // A policy split over several documents is one JSON file each (policy.json, policy.2.json...).
   let policyWhere = 'stdout';
-  if (gcpOnly) policyWhere = gcpWhere ?? 'not written';
+  if (roleOnly) policyWhere = rolesWhere ?? 'not written';
   else if (toFile && keepPolicy) policyWhere = `${toFile} (kept)`;
   else if (toFile) {
     // a device or a pipe (`-o /dev/null`) takes every document in one stream, never `.2` files
@@ -157,7 +162,7 @@ export function writeOutputs(
     if (built.documents.length > 1 && capture.format === 'json')
       log(`the policy is split into ${built.documents.length} documents; -o FILE writes one file each`);
   }
-  if (gcpWhere && !gcpOnly) policyWhere = `${policyWhere}, ${gcpWhere}`;
+  if (rolesWhere && !roleOnly) policyWhere = `${policyWhere}, ${rolesWhere}`;
   let callsWhere: string | null = null;
   if (values.calls && keepCalls) callsWhere = `${values.calls} (kept)`;
   else if (values.calls)
@@ -171,9 +176,36 @@ export function writeOutputs(
   return { policy: policyWhere, calls: callsWhere, session };
 }
 
-/** Where the Google Cloud role goes beside an AWS policy file: `policy.gcp-role.yaml`. */
-export function gcpSibling(path: string): string {
-  return `${path.replace(/\.(json|tf|ya?ml|template)$/i, '')}.gcp-role.yaml`;
+/** Where a cloud's role goes beside an AWS policy file: `policy.gcp-role.yaml`, `policy.azure-role.json`. */
+export function roleSibling(path: string, suffix: string): string {
+  return `${path.replace(/\.(json|tf|ya?ml|template)$/i, '')}.${suffix}`;
+}
+
+interface CloudRole {
+  name: string;
+  sibling: (path: string) => string;
+  /** The role in the format a file name asks for (null: stdout, the default format). */
+  render: (path: string | null) => string;
+}
+
+/** The custom roles of the clouds other than AWS that the session saw calls to. */
+function cloudRoles(session: Session): CloudRole[] {
+  const out: CloudRole[] = [];
+  const gcp = session.gcpRole();
+  if (gcp)
+    out.push({
+      name: 'Google Cloud',
+      sibling: (p) => roleSibling(p, 'gcp-role.yaml'),
+      render: (p) => renderGcpRole(gcp, p ? gcpFormatOf(p) : 'yaml'),
+    });
+  const azure = session.azureRole();
+  if (azure)
+    out.push({
+      name: 'Azure',
+      sibling: (p) => roleSibling(p, 'azure-role.json'),
+      render: (p) => renderAzureRole(azure, p ? azureFormatOf(p) : 'json'),
+    });
+  return out;
 }
 
 /**

@@ -27,9 +27,15 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
   const gcp = s.gcp
     ? `Google Cloud role: ${plural(s.gcp.permissions, 'permission')} (${s.gcp.permissions - s.gcp.derived} documented, ${s.gcp.derived} derived from method ids) in ${plural(s.gcp.bindings, 'binding')}`
     : null;
-  if (gcp && s.statements === 0) lines.push(`  ${gcp} → ${where}${calls}`);
-  else {
-    if (gcp) lines.push(`  ${gcp}`);
+  const azure = s.azure
+    ? `Azure role: ${plural(s.azure.actions, 'Action')}, ${plural(s.azure.dataActions, 'DataAction')}, assignable at ${plural(s.azure.scopes, 'scope')}${s.azure.unknownScopes ? ` (${s.azure.unknownScopes} used where the calls do not show the resource group: see the role)` : ''}`
+    : null;
+  const others = [gcp, azure].filter((x): x is string => x !== null);
+  if (others.length && s.statements === 0) {
+    for (const o of others.slice(0, -1)) lines.push(`  ${o}`);
+    lines.push(`  ${others.at(-1)} → ${where}${calls}`);
+  } else {
+    for (const o of others) lines.push(`  ${o}`);
     lines.push(
       `  policy: ${plural(s.actions, 'action')} in ${plural(s.statements, 'statement')} → ${where}${calls}`,
     );

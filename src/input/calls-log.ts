@@ -14,8 +14,12 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStrOrNull = (v: unknown) => v === null || typeof v === 'string';
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-/** `s3:GetObject` (AWS), or `storage.buckets.list` (a Google Cloud permission). */
-const ACTION = /^(?:[a-z0-9-]+:[A-Za-z0-9*?]+|[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+){2,})$/;
+/**
+ * `s3:GetObject` (AWS), `storage.buckets.list` (a Google Cloud permission), or
+ * `Microsoft.Storage/storageAccounts/write` (an Azure operation).
+ */
+const ACTION =
+  /^(?:[a-z0-9-]+:[A-Za-z0-9*?]+|[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+){2,}|[A-Z][A-Za-z0-9.]*(?:\/[A-Za-z0-9._-]+)+)$/;
 const isActions = (v: unknown): v is string[] => isStrings(v) && v.every((a) => ACTION.test(a));
 /** An HTTP status code, as the proxy and SDK monitoring record it. */
 const isStatus = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599;
@@ -54,7 +58,8 @@ export function recordProblem(v: unknown): string | null {
   if (typeof v.time !== 'string') return 'time must be a string';
   if (typeof v.source !== 'string' || !SOURCES.has(v.source))
     return 'source must be proxy, csm, cloudtrail or scan';
-  if (v.provider !== 'aws' && v.provider !== 'gcp') return 'provider must be aws or gcp';
+  if (v.provider !== 'aws' && v.provider !== 'gcp' && v.provider !== 'azure')
+    return 'provider must be aws, gcp or azure';
   for (const f of ['service', 'operation', 'region', 'account', 'error'] as const) {
     if (!isStrOrNull(v[f])) return `${f} must be a string or null`;
   }

@@ -16,7 +16,7 @@ export interface LoggedRequirement {
 export interface CallRecord {
   time: string;
   source: 'proxy' | 'csm' | 'cloudtrail' | 'scan';
-  provider: 'aws' | 'gcp';
+  provider: 'aws' | 'gcp' | 'azure';
   service: string | null;
   operation: string | null;
   region: string | null;

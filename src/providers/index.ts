@@ -3,7 +3,7 @@
  * under. The proxy intercepts exactly these domains and the CA's Name Constraints are built from
  * the same list: one list, one truth.
  */
-export type ProviderId = 'aws' | 'gcp';
+export type ProviderId = 'aws' | 'gcp' | 'azure';
 
 export interface Provider {
   id: ProviderId;
@@ -15,6 +15,12 @@ export interface Provider {
 export const PROVIDERS: readonly Provider[] = [
   { id: 'aws', name: 'AWS', domains: ['amazonaws.com', 'amazonaws.com.cn', 'api.aws'] },
   { id: 'gcp', name: 'Google Cloud', domains: ['googleapis.com'] },
+  {
+    id: 'azure',
+    name: 'Azure',
+    // Resource Manager, the Entra ID token endpoints, Storage and Key Vault data planes.
+    domains: ['management.azure.com', 'login.microsoftonline.com', 'core.windows.net', 'vault.azure.net'],
+  },
 ];
 
 /** Every intercepted domain, in registry order. */

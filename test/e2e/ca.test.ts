@@ -42,7 +42,7 @@ describe('leastpriv ca', { timeout: 60_000 }, () => {
     assert.equal(fs.readFileSync(join(home, 'ca', 'leastpriv-ca.pem'), 'utf8'), first);
   });
 
-  it('is an ECDSA P-256 CA with critical Name Constraints for the AWS and Google Cloud API domains', async () => {
+  it('is an ECDSA P-256 CA with critical Name Constraints for the AWS, Google Cloud and Azure API domains', async () => {
     const certPath = join(home, 'ca', 'leastpriv-ca.pem');
     const text = await openssl('x509', '-text', '-noout', '-in', certPath);
     const block = /X509v3 Name Constraints: critical\n\s+Permitted:\n((?:[ \t]+DNS:.*\n)+)/.exec(text);
@@ -52,6 +52,10 @@ describe('leastpriv ca', { timeout: 60_000 }, () => {
       'DNS:amazonaws.com.cn',
       'DNS:api.aws',
       'DNS:googleapis.com',
+      'DNS:management.azure.com',
+      'DNS:login.microsoftonline.com',
+      'DNS:core.windows.net',
+      'DNS:vault.azure.net',
     ]);
     assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE/);
     assert.match(text, /Public Key Algorithm: id-ecPublicKey/);

@@ -1,0 +1,34 @@
+/**
+ * Azure operations → role definition entries: an Action (control plane) or a DataAction (data
+ * plane), on the resource the call acted on. Where Azure checks something other than the name
+ * the path gives, a documented rule says so, with its page. Pure.
+ */
+import type { Requirement } from '../../model/index.js';
+import type { AzureOperation } from './resolve.js';
+
+/**
+ * Operations Azure names differently from the path (Microsoft's "Azure resource provider
+ * operations" pages list the valid names).
+ */
+const RULES: Record<string, { operation: string; source: string }> = {
+  // POST /subscriptions/{id}/providers/Microsoft.Storage/checkNameAvailability
+  'Microsoft.Storage/checkNameAvailability/action': {
+    operation: 'Microsoft.Storage/checknameavailability/read',
+    source: 'https://learn.microsoft.com/azure/role-based-access-control/permissions/storage',
+  },
+};
+
+export function authorizeAzure(op: AzureOperation): Requirement[] {
+  if (op.permissionless) return [];
+  const rule = RULES[op.operation];
+  return [
+    {
+      action: rule?.operation ?? op.operation,
+      resources: [op.resource ?? (op.subscription ? `/subscriptions/${op.subscription}` : '/')],
+      conditions: null,
+      why: op.operation,
+      note: `${op.data ? 'DataAction' : 'Action'}${rule ? `; documented: ${rule.source}` : ''}`,
+      ...(op.approximate ? { approximate: op.approximate } : {}),
+    },
+  ];
+}

@@ -1,0 +1,242 @@
+/** Azure: requests to RBAC operations, the role definition and its formats. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { authorizeAzure } from '../../../src/providers/azure/authorize.js';
+import { resolveAzure } from '../../../src/providers/azure/resolve.js';
+import { buildAzureRole, renderAzureRole } from '../../../src/providers/azure/role.js';
+import { observed } from '../resolve/synthesize.js';
+
+const S = '/subscriptions/s1';
+const RG = `${S}/resourceGroups/rg1`;
+
+function resolved(method: string, url: string) {
+  const u = new URL(url);
+  const r = resolveAzure(observed({ host: u.host, method, path: u.pathname, query: u.search.slice(1) }));
+  assert.equal(r.kind, 'resolved', JSON.stringify(r));
+  if (r.kind !== 'resolved') throw new Error('unreachable');
+  return r.operation;
+}
+
+describe('Azure Resource Manager paths to operations', () => {
+  const arm = 'https://management.azure.com';
+  const cases: [string, string, string, string | null][] = [
+    ['GET', `${arm}/subscriptions?api-version=2022-12-01`, 'Microsoft.Resources/subscriptions/read', null],
+    [
+      'GET',
+      `${arm}${S}/resourcegroups?api-version=2021-04-01`,
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      S,
+    ],
+    [
+      'DELETE',
+      `${arm}${RG}?api-version=2021-04-01`,
+      'Microsoft.Resources/subscriptions/resourceGroups/delete',
+      RG,
+    ],
+    [
+      'PUT',
+      `${arm}${RG}/providers/Microsoft.Storage/storageAccounts/acct?api-version=2023-01-01`,
+      'Microsoft.Storage/storageAccounts/write',
+      `${RG}/providers/Microsoft.Storage/storageAccounts/acct`,
+    ],
+    [
+      'POST',
+      `${arm}${RG}/providers/Microsoft.Storage/storageAccounts/acct/listKeys?api-version=2023-01-01`,
+      'Microsoft.Storage/storageAccounts/listKeys/action',
+      `${RG}/providers/Microsoft.Storage/storageAccounts/acct`,
+    ],
+    [
+      'PUT',
+      `${arm}${RG}/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/c1?api-version=2023-01-01`,
+      'Microsoft.Storage/storageAccounts/blobServices/containers/write',
+      `${RG}/providers/Microsoft.Storage/storageAccounts/acct/blobServices/default/containers/c1`,
+    ],
+    [
+      'GET',
+      `${arm}${S}/providers/Microsoft.Storage/storageAccounts?api-version=2023-01-01`,
+      'Microsoft.Storage/storageAccounts/read',
+      S,
+    ],
+    [
+      'PUT',
+      `${arm}${RG}/providers/Microsoft.Storage/storageAccounts/acct/providers/Microsoft.Authorization/roleAssignments/ra1?api-version=2022-04-01`,
+      'Microsoft.Authorization/roleAssignments/write',
+      `${RG}/providers/Microsoft.Storage/storageAccounts/acct/providers/Microsoft.Authorization/roleAssignments/ra1`,
+    ],
+    [
+      'GET',
+      `${arm}${S}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`,
+      'Microsoft.Authorization/roleAssignments/read',
+      S,
+    ],
+    [
+      'POST',
+      `${arm}${S}/providers/Microsoft.Storage/checkNameAvailability?api-version=2023-01-01`,
+      'Microsoft.Storage/checkNameAvailability/action',
+      S,
+    ],
+  ];
+  for (const [method, url, operation, resource] of cases) {
+    it(`${method} ${url.replace(arm, '').replace(/\?.*/, '')} → ${operation}`, () => {
+      const op = resolved(method, url);
+      assert.deepEqual([op.operation, op.resource, op.data], [operation, resource, false]);
+    });
+  }
+
+  it('long-running operation polling and token requests need no permission', () => {
+    const poll = resolved(
+      'GET',
+      `https://management.azure.com${S}/providers/Microsoft.Storage/locations/westeurope/asyncoperations/abc?api-version=2023-01-01`,
+    );
+    assert.equal(poll.permissionless, 'polling a long-running operation');
+    assert.deepEqual(authorizeAzure(poll), []);
+    assert.deepEqual(
+      authorizeAzure(resolved('POST', 'https://login.microsoftonline.com/t1/oauth2/v2.0/token')),
+      [],
+    );
+  });
+
+  it('a documented rule renames an operation the path names differently', () => {
+    const op = resolved(
+      'POST',
+      `https://management.azure.com${S}/providers/Microsoft.Storage/checkNameAvailability?api-version=2023-01-01`,
+    );
+    assert.deepEqual(
+      authorizeAzure(op).map((r) => [r.action, r.note]),
+      [
+        [
+          'Microsoft.Storage/checknameavailability/read',
+          'Action; documented: https://learn.microsoft.com/azure/role-based-access-control/permissions/storage',
+        ],
+      ],
+    );
+  });
+});
+
+describe('Azure data planes to DataActions', () => {
+  const cases: [string, string, string, boolean][] = [
+    [
+      'PUT',
+      'https://acct.blob.core.windows.net/c1?restype=container',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/write',
+      false,
+    ],
+    [
+      'GET',
+      'https://acct.blob.core.windows.net/c1?restype=container&comp=list',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      true,
+    ],
+    [
+      'GET',
+      'https://acct.blob.core.windows.net/?comp=list',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+      false,
+    ],
+    [
+      'PUT',
+      'https://acct.blob.core.windows.net/c1/a/b.txt',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write',
+      true,
+    ],
+    [
+      'GET',
+      'https://acct.blob.core.windows.net/c1/a/b.txt',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      true,
+    ],
+    [
+      'DELETE',
+      'https://acct.blob.core.windows.net/c1/a/b.txt',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete',
+      true,
+    ],
+    [
+      'PUT',
+      'https://acct.blob.core.windows.net/c1/log?comp=appendblock',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action',
+      true,
+    ],
+    [
+      'PUT',
+      'https://kv1.vault.azure.net/secrets/s1?api-version=7.5',
+      'Microsoft.KeyVault/vaults/secrets/setSecret/action',
+      true,
+    ],
+    [
+      'GET',
+      'https://kv1.vault.azure.net/secrets/s1/?api-version=7.5',
+      'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+      true,
+    ],
+    [
+      'GET',
+      'https://kv1.vault.azure.net/secrets?api-version=7.5',
+      'Microsoft.KeyVault/vaults/secrets/readMetadata/action',
+      true,
+    ],
+  ];
+  for (const [method, url, operation, data] of cases) {
+    it(`${method} ${url.replace('https://', '')} → ${operation}`, () => {
+      const op = resolved(method, url);
+      assert.deepEqual([op.operation, op.data], [operation, data]);
+    });
+  }
+});
+
+describe('the Azure role definition', () => {
+  const need = (action: string, resource: string, data = false) => ({
+    action,
+    resources: [resource],
+    conditions: null,
+    why: action,
+    note: data ? 'DataAction' : 'Action',
+  });
+  const needs = [
+    need('Microsoft.Storage/storageAccounts/write', `${RG}/providers/Microsoft.Storage/storageAccounts/acct`),
+    need(
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      '/subscriptions/*/resourceGroups/*/providers/Microsoft.Storage/storageAccounts/acct',
+      true,
+    ),
+    need(
+      'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+      '/subscriptions/*/resourceGroups/*/providers/Microsoft.KeyVault/vaults/kv',
+      true,
+    ),
+    need('Microsoft.Resources/subscriptions/resourceGroups/read', `/subscriptions/s2/resourceGroups/rg2`),
+    need('Microsoft.Resources/subscriptions/read', '/subscriptions/s2'),
+  ];
+
+  it('is assignable at the resource groups used (a subscription covers its own), data-plane scopes found from Resource Manager calls', () => {
+    const role = buildAzureRole(needs);
+    assert.deepEqual(role.assignableScopes, [RG, '/subscriptions/s2']);
+    assert.deepEqual(role.unknownScopes, [
+      '/subscriptions/*/resourceGroups/*/providers/Microsoft.KeyVault/vaults/kv',
+    ]);
+    assert.deepEqual(role.dataActions, [
+      'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+      'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+    ]);
+  });
+
+  it('renders Terraform, Bicep and Markdown', () => {
+    const role = buildAzureRole(needs);
+    const tf = renderAzureRole(role, 'terraform');
+    assert.match(
+      tf,
+      /resource "azurerm_role_definition" "leastpriv" \{\n {2}name {8}= "leastpriv"\n {2}scope {7}= "\/subscriptions\/s1\/resourceGroups\/rg1"\n/,
+    );
+    assert.match(
+      tf,
+      /resource "azurerm_role_assignment" "leastpriv_2" \{\n {2}scope {14}= "\/subscriptions\/s2"\n/,
+    );
+    const bicep = renderAzureRole(role, 'bicep');
+    assert.match(bicep, /resource leastpriv 'Microsoft\.Authorization\/roleDefinitions@2022-04-01' = \{/);
+    assert.match(bicep, /dataActions: \[\n {10}'Microsoft\.KeyVault\/vaults\/secrets\/getSecret\/action'\n/);
+    assert.match(
+      renderAzureRole(role, 'markdown'),
+      /Also used, scope unknown from the calls: `\/subscriptions\/\*\/resourceGroups\/\*\/providers\/Microsoft\.KeyVault\/vaults\/kv`\./,
+    );
+  });
+});
