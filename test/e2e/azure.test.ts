@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, exec, parseNdjson, ROOT, tempDir, testEnv } from './support.js';
+import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
@@ -66,7 +66,7 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
         ],
         [
           'azure',
-          201,
+          200,
           'PUT',
           `management.azure.com${RG}/providers/Microsoft.Storage/storageAccounts/appdata`,
           ['Microsoft.Storage/storageAccounts/write'],
@@ -142,5 +142,112 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
       /\n {2}Azure role: 4 Actions, 3 DataActions, assignable at 1 scope \(1 used where the calls do not show the resource group: see the role\) → .*role\.json \(Azure role\); calls log → /,
     );
     assert.doesNotMatch(r.stderr, /answered with an error|no permission needed/);
+  });
+});
+
+/**
+ * The az CLI (2.45, Debian's) through `leastpriv run --upstream stub`: a service-principal login
+ * answered by the stub's Entra ID (instance metadata, token), then Resource Manager calls; and
+ * `az role definition create` reading the role definition leastpriv wrote (az parses and
+ * validates its JSON before sending it).
+ */
+describe('Azure: the az CLI through leastpriv run --upstream stub', { timeout: 240_000 }, () => {
+  requireTools('az');
+  const dir = tempDir('azure-cli');
+  const env = testEnv(join(dir, 'home'), {
+    AZURE_CONFIG_DIR: join(dir, 'az'),
+    AZURE_CORE_COLLECT_TELEMETRY: '0',
+    AZURE_CORE_NO_COLOR: '1',
+  });
+  const STUB_SUB = '00000000-0000-0000-0000-00000000a2e5';
+  const role = join(dir, 'role.json');
+  const run = (out: string, calls: string, command: string[]) =>
+    exec(
+      process.execPath,
+      [CLI, 'run', '--upstream', 'stub', '-o', out, '--calls', calls, '--', ...command],
+      {
+        env,
+        timeoutMs: 180_000,
+      },
+    );
+
+  it('logs in, creates a group and a storage account, lists role assignments: exact operations and scopes', async () => {
+    const calls = join(dir, 'calls.ndjson');
+    const script = [
+      'set -e',
+      'az login --service-principal -u 00000000-0000-0000-0000-000000000001 -p not-a-real-secret --tenant 00000000-0000-0000-0000-000000000002 -o none',
+      'az group create -n app-rg -l westeurope -o none',
+      'az storage account create -n appdata -g app-rg -l westeurope --sku Standard_LRS -o none',
+      'az role assignment list --all -o none',
+    ].join('\n');
+    const r = await run(role, calls, ['bash', '-c', script]);
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const log = fs.readFileSync(calls, 'utf8');
+    assert.deepEqual(
+      parseNdjson(log).map((c) => [c.method, `${c.host}${c.path}`, c.actions]),
+      [
+        [
+          'GET',
+          'login.microsoftonline.com/00000000-0000-0000-0000-000000000002/v2.0/.well-known/openid-configuration',
+          [],
+        ],
+        ['POST', 'login.microsoftonline.com/00000000-0000-0000-0000-000000000002/oauth2/v2.0/token', []],
+        ['GET', 'management.azure.com/subscriptions', []],
+        [
+          'PUT',
+          `management.azure.com/subscriptions/${STUB_SUB}/resourcegroups/app-rg`,
+          ['Microsoft.Resources/subscriptions/resourceGroups/write'],
+        ],
+        [
+          'PUT',
+          `management.azure.com/subscriptions/${STUB_SUB}/resourceGroups/app-rg/providers/Microsoft.Storage/storageAccounts/appdata`,
+          ['Microsoft.Storage/storageAccounts/write'],
+        ],
+        [
+          'GET',
+          `management.azure.com/subscriptions/${STUB_SUB}/providers/Microsoft.Authorization/roleAssignments`,
+          ['Microsoft.Authorization/roleAssignments/read'],
+        ],
+      ],
+    );
+    assert.doesNotMatch(log, /not-a-real-secret|leastpriv-stub-token/);
+    const written = JSON.parse(fs.readFileSync(role, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(written.Actions, [
+      'Microsoft.Authorization/roleAssignments/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/write',
+      'Microsoft.Storage/storageAccounts/write',
+    ]);
+    // Listing role assignments across the subscription makes the subscription the scope.
+    assert.deepEqual(written.AssignableScopes, [`/subscriptions/${STUB_SUB}`]);
+  });
+
+  it('az role definition create accepts the role definition leastpriv wrote', async () => {
+    const calls = join(dir, 'create.ndjson');
+    const r = await run(join(dir, 'create-role.json'), calls, [
+      'az',
+      'role',
+      'definition',
+      'create',
+      '--role-definition',
+      `@${role}`,
+      '-o',
+      'json',
+    ]);
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const answer = JSON.parse(r.stdout) as {
+      roleName: string;
+      permissions: { actions: string[] }[];
+      assignableScopes: string[];
+    };
+    assert.equal(answer.roleName, 'leastpriv');
+    assert.deepEqual(answer.permissions[0]?.actions, [
+      'Microsoft.Authorization/roleAssignments/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/write',
+      'Microsoft.Storage/storageAccounts/write',
+    ]);
+    assert.deepEqual(
+      parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [c.method, c.actions]),
+      [['PUT', ['Microsoft.Authorization/roleDefinitions/write']]],
+    );
   });
 });

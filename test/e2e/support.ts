@@ -40,7 +40,8 @@ type Tool =
   | 'python3'
   | 'java'
   | 'keytool'
-  | 'gcloud';
+  | 'gcloud'
+  | 'az';
 
 const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }> = {
   moto_server: {
@@ -68,6 +69,11 @@ const TOOL_PROBES: Record<Tool, { cmd: string; args: string[]; install: string }
     args: ['--version'],
     install:
       "install the Google Cloud CLI (Debian package google-cloud-cli from Google's apt repository, https://cloud.google.com/sdk/docs/install#deb)",
+  },
+  az: {
+    cmd: 'az',
+    args: ['version', '-o', 'none'],
+    install: 'install the Azure CLI (apt-get install azure-cli; .ci/run does when it is missing)',
   },
   keytool: {
     cmd: 'keytool',

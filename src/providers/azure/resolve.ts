@@ -123,8 +123,18 @@ function resolveArm(call: ObservedCall): AzureResolution {
   const at = lower.lastIndexOf('providers');
   if (at === -1) {
     // Subscriptions and resource groups: Microsoft.Resources.
-    if (!subscription && lower.length === 1 && lower[0] === 'subscriptions' && verb === 'read')
-      return arm(base, 'Microsoft.Resources/subscriptions/read', null);
+    if (!subscription && lower.length === 1 && lower[0] === 'subscriptions' && verb === 'read') {
+      // Lists the subscriptions the identity holds a role in: that role is the permission.
+      return {
+        kind: 'resolved',
+        operation: op({
+          ...base,
+          operation: 'Microsoft.Resources/subscriptions/read',
+          namespace: 'Microsoft.Resources',
+          permissionless: 'listing the subscriptions the identity has a role in',
+        }),
+      };
+    }
     if (!subscription || !verb) return unresolved('not an Azure Resource Manager path leastpriv reads');
     if (lower.length === 2)
       return arm(base, 'Microsoft.Resources/subscriptions/read', `/subscriptions/${subscription}`);

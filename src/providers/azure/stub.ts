@@ -33,17 +33,26 @@ function bodyOf(call: ObservedCall): Record<string, unknown> {
 }
 
 const STUB_TENANT = '00000000-0000-0000-0000-000000000000';
+/** The one subscription the stub lists. */
+export const STUB_SUBSCRIPTION = '00000000-0000-0000-0000-00000000a2e5';
 
 export function azureStubResponse(resolution: AzureResolution, call: ObservedCall): StubResponse {
   if (resolution.kind === 'unresolved')
     return json(404, { error: { code: 'NotFound', message: `leastpriv stub: ${resolution.detail}` } });
   const op = resolution.operation;
-  if (op.operation === 'token')
+  if (op.operation === 'token') return entra(call);
+  if (op.operation === 'Microsoft.Resources/subscriptions/read' && op.permissionless)
     return json(200, {
-      token_type: 'Bearer',
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: 'leastpriv-stub-token',
+      value: [
+        {
+          id: `/subscriptions/${STUB_SUBSCRIPTION}`,
+          subscriptionId: STUB_SUBSCRIPTION,
+          tenantId: STUB_TENANT,
+          displayName: 'leastpriv stub',
+          state: 'Enabled',
+          subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+        },
+      ],
     });
   if (op.permissionless) return json(200, { status: 'Succeeded' });
   const host = call.host.toLowerCase();
@@ -59,13 +68,46 @@ export function azureStubResponse(resolution: AzureResolution, call: ObservedCal
   const id = call.path;
   const type = op.operation.split('/').slice(0, -1).join('/');
   const body = bodyOf(call);
-  return json(call.method === 'PUT' ? 201 : 200, {
+  // A create answers as the REST reference documents it: 201 for role definitions and
+  // assignments and resource groups, 200 elsewhere (the service's 202 and polling skipped).
+  const created = call.method === 'PUT' && /^Microsoft\.(Authorization|Resources)\//.test(op.operation);
+  return json(created ? 201 : 200, {
     ...body,
     id,
     name: decodeURIComponent(segs.at(-1) ?? ''),
     type,
     properties: { ...((body.properties as object | undefined) ?? {}), provisioningState: 'Succeeded' },
   });
+}
+
+/**
+ * Microsoft Entra ID, as MSAL (the az CLI, the SDKs' credentials) reads it: instance discovery,
+ * the tenant's OpenID configuration, then tokens.
+ */
+function entra(call: ObservedCall): StubResponse {
+  const [tenant = 'common'] = call.path.split('/').filter(Boolean);
+  const base = `https://${call.host}/${tenant}`;
+  if (call.path.endsWith('/discovery/instance')) {
+    return json(200, {
+      tenant_discovery_endpoint: `https://${call.host}/${new URLSearchParams(call.query).get('authorization_endpoint')?.split('/')[3] ?? tenant}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [{ preferred_network: call.host, preferred_cache: call.host, aliases: [call.host] }],
+    });
+  }
+  if (call.path.endsWith('/.well-known/openid-configuration')) {
+    return json(200, {
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      issuer: `https://${call.host}/${tenant}/v2.0`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      tenant_region_scope: 'EU',
+    });
+  }
+  return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'leastpriv-stub-token' });
 }
 
 /** Key Vault: the challenge to a request without a token, then the secret. */
