@@ -50,7 +50,11 @@ export function azureStubResponse(resolution: AzureResolution, call: ObservedCal
           tenantId: STUB_TENANT,
           displayName: 'leastpriv stub',
           state: 'Enabled',
-          subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+          subscriptionPolicies: {
+            locationPlacementId: 'Public_2014-09-01',
+            quotaId: 'PayAsYouGo_2014-09-01',
+            spendingLimit: 'Off',
+          },
         },
       ],
     });
@@ -107,7 +111,12 @@ function entra(call: ObservedCall): StubResponse {
       tenant_region_scope: 'EU',
     });
   }
-  return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'leastpriv-stub-token' });
+  return json(200, {
+    token_type: 'Bearer',
+    expires_in: 3599,
+    ext_expires_in: 3599,
+    access_token: 'leastpriv-stub-token',
+  });
 }
 
 /** Key Vault: the challenge to a request without a token, then the secret. */
