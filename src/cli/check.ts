@@ -1,4 +1,5 @@
 import { LeastprivError } from '../errors.js';
+import { loadAzureRole } from '../input/azure-role.js';
 import { loadGcpRole } from '../input/gcp-role.js';
 import { type LoadedPolicies, loadCallsLogs, loadPolicy, recordNeeds } from '../input/index.js';
 import type { CallRecord } from '../model/index.js';
@@ -7,7 +8,7 @@ import { type CheckResult, checkCalls } from '../policy/evaluate/check.js';
 import { statementLabel } from '../policy/evaluate/diff.js';
 import type { ContextValue } from '../policy/evaluate/index.js';
 import { parse, parseAccountId } from './args.js';
-import { checkGcpRole } from './gcp-role.js';
+import { checkAzureRole, checkGcpRole } from './cloud-roles.js';
 
 export const CHECK_HELP = `Usage: leastpriv check POLICY CALLS.ndjson... [options]
 
@@ -143,6 +144,8 @@ export function checkCommand(argv: string[]): number {
   const records = loadCallsLogs(callPaths);
   const role = loadGcpRole(policyPath);
   if (role) return checkGcpRole(role, records, format, values.output);
+  const azure = loadAzureRole(policyPath);
+  if (azure) return checkAzureRole(azure, records, format, values.output);
   const policy = loadPolicyFor(policyPath, parseAccountId(values['account-id']), records);
   printNotes(policy, values.quiet);
   const result = checkCalls(policy.documents, records, recordNeeds, extra);

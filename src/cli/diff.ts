@@ -1,4 +1,5 @@
 import { LeastprivError } from '../errors.js';
+import { loadAzureRole } from '../input/azure-role.js';
 import { loadGcpRole } from '../input/gcp-role.js';
 import { loadCallsLogs, recordNeeds } from '../input/index.js';
 import {
@@ -17,7 +18,7 @@ import {
   printNotes,
   writeReport,
 } from './check.js';
-import { diffGcpRole } from './gcp-role.js';
+import { diffAzureRole, diffGcpRole } from './cloud-roles.js';
 
 export const DIFF_HELP = `Usage: leastpriv diff POLICY CALLS.ndjson... [options]
 
@@ -180,6 +181,8 @@ export function diffCommand(argv: string[]): number {
   const records = loadCallsLogs(callPaths);
   const role = loadGcpRole(policyPath);
   if (role) return diffGcpRole(role, records, format, failOn, values.output);
+  const azure = loadAzureRole(policyPath);
+  if (azure) return diffAzureRole(azure, records, format, failOn, values.output);
   const policy = loadPolicyFor(policyPath, parseAccountId(values['account-id']), records);
   printNotes(policy, values.quiet);
   const report = diffPolicy(policy.documents, records, recordNeeds, extra);

@@ -1,10 +1,11 @@
 import { LeastprivError } from '../errors.js';
+import { loadAzureRole } from '../input/azure-role.js';
 import { loadGcpRole } from '../input/gcp-role.js';
 import { loadPolicy } from '../input/index.js';
 import { lintPolicy } from '../policy/evaluate/lint.js';
 import { parse, parseAccountId } from './args.js';
 import { POLICY_INPUT_OPTIONS, parseReportFormat, printNotes, writeReport } from './check.js';
-import { lintGcpRoleFile } from './gcp-role.js';
+import { lintAzureRoleFile, lintGcpRoleFile } from './cloud-roles.js';
 
 export const LINT_HELP = `Usage: leastpriv lint POLICY [options]
 
@@ -39,6 +40,8 @@ export function lintCommand(argv: string[]): number {
   const format = parseReportFormat(values.format, ['text', 'json'] as const, 'lint');
   const role = loadGcpRole(policyPath);
   if (role) return lintGcpRoleFile(role, format, values.output);
+  const azure = loadAzureRole(policyPath);
+  if (azure) return lintAzureRoleFile(azure, format, values.output);
   const policy = loadPolicy(policyPath, { accountId: parseAccountId(values['account-id']) });
   printNotes(policy, values.quiet);
   const findings = lintPolicy(policy.documents, policy.labels);

@@ -142,6 +142,22 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
       /\n {2}Azure role: 4 Actions, 3 DataActions, assignable at 1 scope \(1 used where the calls do not show the resource group: see the role\) → .*role\.json \(Azure role\); calls log → /,
     );
     assert.doesNotMatch(r.stderr, /answered with an error|no permission needed/);
+    // check reads the role definition back: every operation allowed; without the DataAction
+    // for getSecret, that call is denied.
+    const cli = (...args: string[]) => exec(process.execPath, [CLI, ...args], { env, timeoutMs: 30_000 });
+    const ok = await cli('check', role, calls);
+    assert.equal(ok.code, 0, ok.stdout);
+    const less = join(dir, 'less.json');
+    const doc = JSON.parse(fs.readFileSync(role, 'utf8')) as { DataActions: string[] };
+    doc.DataActions = doc.DataActions.filter((a) => !a.endsWith('getSecret/action'));
+    fs.writeFileSync(less, JSON.stringify(doc));
+    const denied = await cli('check', less, calls);
+    assert.equal(denied.code, 1);
+    assert.match(
+      denied.stdout,
+      /\n {2}add to DataActions: "Microsoft\.KeyVault\/vaults\/secrets\/getSecret\/action"\n$/,
+    );
+    assert.equal((await cli('lint', role)).stdout, 'no findings in 7 entries\n');
   });
 });
 

@@ -240,3 +240,91 @@ describe('the Azure role definition', () => {
     );
   });
 });
+
+describe('check, diff and lint on a role definition', () => {
+  const record = (operation: string, data = false) => ({
+    time: '2026-12-03T10:00:00.000Z',
+    source: 'proxy' as const,
+    provider: 'azure' as const,
+    service: operation.split('/')[0] ?? null,
+    operation,
+    region: null,
+    account: 's1',
+    status: 200,
+    error: null,
+    actions: [operation],
+    resources: [RG],
+    unresolved: null,
+    requirements: [{ action: operation, resources: [RG], note: data ? 'DataAction' : 'Action' }],
+  });
+  const records = [
+    record('Microsoft.Storage/storageAccounts/write'),
+    record('Microsoft.Storage/storageAccounts/read'),
+    record('Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read', true),
+  ];
+  const role = {
+    name: 'r.json',
+    roleName: 'r',
+    actions: [
+      'Microsoft.Storage/*/read',
+      'microsoft.storage/storageaccounts/WRITE',
+      'Microsoft.Compute/virtualMachines/read',
+    ],
+    notActions: [],
+    dataActions: [],
+    notDataActions: [],
+    assignableScopes: [RG],
+  };
+
+  it('matches as Azure does (case, wildcards, Not entries) and names what is missing, unused and over-broad', async () => {
+    const { compareAzureRole } = await import('../../../src/providers/azure/compare.js');
+    const r = compareAzureRole(role, records);
+    assert.deepEqual(
+      [r.checked, r.allowed, r.missing.map((m) => [m.operation, m.data]), r.unused, r.overBroad],
+      [
+        3,
+        2,
+        [['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read', true]],
+        ['Microsoft.Compute/virtualMachines/read'],
+        [{ entry: 'Microsoft.Storage/*/read', used: ['Microsoft.Storage/storageAccounts/read'] }],
+      ],
+    );
+    const denied = compareAzureRole(
+      { ...role, notActions: ['Microsoft.Storage/storageAccounts/read'] },
+      records,
+    );
+    assert.deepEqual(
+      denied.missing.map((m) => m.operation),
+      [
+        'Microsoft.Storage/storageAccounts/read',
+        'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read',
+      ],
+    );
+  });
+
+  it('reads both shapes of a role definition, and lint finds what Azure would refuse', async () => {
+    const { parseAzureRole } = await import('../../../src/input/azure-role.js');
+    const { lintAzureRole } = await import('../../../src/providers/azure/compare.js');
+    const listed = parseAzureRole(
+      JSON.stringify({
+        roleName: 'x',
+        permissions: [{ actions: ['a/b/read'], dataActions: ['c/d/read'] }],
+        assignableScopes: [RG],
+      }),
+      'x.json',
+    );
+    assert.deepEqual(
+      [listed?.actions, listed?.dataActions, listed?.assignableScopes],
+      [['a/b/read'], ['c/d/read'], [RG]],
+    );
+    assert.equal(parseAzureRole('{"Version":"2012-10-17","Statement":[]}', 'p.json'), null);
+    assert.deepEqual(
+      lintAzureRole({
+        ...role,
+        actions: ['*', 'Microsoft.Storage/*/read', 'microsoft.storage/*/READ', 'bad op'],
+        assignableScopes: ['/'],
+      }).map((f) => f.rule),
+      ['everything', 'duplicate', 'operation-name', 'scopes'],
+    );
+  });
+});

@@ -1,16 +1,22 @@
 /**
- * `check`, `diff` and `lint` on a Google Cloud custom role file (YAML or JSON): the same
- * commands and exit codes as for an AWS policy, comparing permissions (bindings are not in a
- * role file, so they are not checked).
+ * `check`, `diff` and `lint` on a Google Cloud custom role file (YAML or JSON) or an Azure role
+ * definition (JSON): the same commands and exit codes as for an AWS policy. Bindings and
+ * assignable scopes say where a role applies, not what it allows: they are not checked.
  */
+import type { AzureRoleFile } from '../input/azure-role.js';
 import type { GcpRoleFile } from '../input/gcp-role.js';
 import type { CallRecord } from '../model/index.js';
+import { compareAzureRole, lintAzureRole } from '../providers/azure/compare.js';
 import { compareGcpRole, lintGcpRole } from '../providers/gcp/compare.js';
 import { writeReport } from './check.js';
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-function skippedLine(s: ReturnType<typeof compareGcpRole>['skipped']): string | null {
+function skippedLine(s: {
+  unresolved: number;
+  permissionless: number;
+  otherProviders: number;
+}): string | null {
   const parts = [];
   if (s.unresolved) parts.push(`${s.unresolved} unresolved (not checked)`);
   if (s.permissionless) parts.push(`${s.permissionless} needing no permission`);
@@ -115,6 +121,93 @@ export function lintGcpRoleFile(role: GcpRoleFile, format: string, output?: stri
       findings.length
         ? `${plural(findings.length, 'finding')} in ${plural(role.permissions.length, 'permission')}`
         : `no findings in ${plural(role.permissions.length, 'permission')}`,
+    );
+    writeReport(`${lines.join('\n')}\n`, output);
+  }
+  return findings.length ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure role definitions
+
+export function checkAzureRole(
+  role: AzureRoleFile,
+  records: readonly CallRecord[],
+  format: string,
+  output?: string,
+): number {
+  const r = compareAzureRole(role, records);
+  if (format === 'json') {
+    const denied = r.missing.map((m) => ({
+      call: m.callId,
+      time: m.record.time,
+      operation: m.operation,
+      kind: m.data ? 'DataAction' : 'Action',
+      resources: m.record.resources,
+    }));
+    writeReport(
+      `${JSON.stringify({ checked: r.checked, allowed: r.allowed, skipped: r.skipped, denied }, null, 2)}\n`,
+      output,
+    );
+  } else {
+    const lines = [
+      `${plural(r.checked, 'operation')} of ${plural(records.length, 'call')} checked against the role definition ${role.name}: ${r.allowed} allowed, ${r.missing.length} denied`,
+    ];
+    const skipped = skippedLine(r.skipped);
+    if (skipped) lines.push(skipped);
+    for (const m of r.missing)
+      lines.push(
+        '',
+        `denied: call ${m.callId} at ${m.record.time} needs ${m.operation} on ${(m.record.resources ?? []).join(', ')}`,
+        `  add to ${m.data ? 'DataActions' : 'Actions'}: "${m.operation}"`,
+      );
+    writeReport(`${lines.join('\n')}\n`, output);
+  }
+  return r.missing.length ? 1 : 0;
+}
+
+export function diffAzureRole(
+  role: AzureRoleFile,
+  records: readonly CallRecord[],
+  format: string,
+  failOn: ReadonlySet<string>,
+  output?: string,
+): number {
+  const r = compareAzureRole(role, records);
+  const missing = [
+    ...new Set(r.missing.map((m) => `${m.data ? 'DataActions' : 'Actions'}: ${m.operation}`)),
+  ].sort();
+  if (format === 'json')
+    writeReport(
+      `${JSON.stringify({ missing, unused: r.unused, overBroad: r.overBroad }, null, 2)}\n`,
+      output,
+    );
+  else {
+    const out = [
+      `role definition ${role.name}: ${plural(missing.length, 'missing operation')}, ${r.unused.length} unused ${r.unused.length === 1 ? 'entry' : 'entries'}, ${plural(r.overBroad.length, 'over-broad wildcard')}`,
+    ];
+    for (const m of missing) out.push(`missing: ${m}`);
+    for (const u of r.unused) out.push(`unused: ${u}`);
+    for (const o of r.overBroad) out.push(`over-broad: ${o.entry} was used only for ${o.used.join(', ')}`);
+    writeReport(`${out.join('\n')}\n`, output);
+  }
+  const found = new Set([
+    ...(missing.length ? ['missing'] : []),
+    ...(r.unused.length ? ['unused'] : []),
+    ...(r.overBroad.length ? ['over-broad'] : []),
+  ]);
+  return [...failOn].some((k) => found.has(k)) ? 1 : 0;
+}
+
+export function lintAzureRoleFile(role: AzureRoleFile, format: string, output?: string): number {
+  const findings = lintAzureRole(role);
+  const n = role.actions.length + role.dataActions.length;
+  if (format === 'json') writeReport(`${JSON.stringify(findings, null, 2)}\n`, output);
+  else {
+    const lines = findings.map((f) => `${f.severity}: ${role.name}: ${f.message} [${f.rule}]`);
+    const entries = `${n} ${n === 1 ? 'entry' : 'entries'}`;
+    lines.push(
+      findings.length ? `${plural(findings.length, 'finding')} in ${entries}` : `no findings in ${entries}`,
     );
     writeReport(`${lines.join('\n')}\n`, output);
   }
