@@ -63,28 +63,40 @@ export function parseUpstream(
     return { upstream: { kind: 'url', url }, label: url.origin };
   };
   if (value === undefined || value === 'aws') return { upstream: { kind: 'aws' }, label: 'AWS' };
-  if (!/^[a-z]+=/.test(value)) return one(value, '--upstream');
+  if (!/^[a-z0-9.-]+=/.test(value)) return one(value, '--upstream');
+  // Per cloud (`gcp=URL`), or per host suffix (`blob.core.windows.net=URL`: Azurite for Blob
+  // Storage), the most specific first.
+  const byHost: [string, { upstream: Single; label: string }][] = [];
   const routes = new Map<ProviderId, { upstream: Single; label: string }>();
   for (const part of value.split(',')) {
-    const m = /^([a-z]+)=(.+)$/.exec(part.trim());
-    const id = m?.[1] as ProviderId | undefined;
+    const m = /^([a-z0-9.-]+)=(.+)$/.exec(part.trim());
+    const key = m?.[1];
+    if (m && key?.includes('.') && providerOfHost(key)) {
+      byHost.push([key, one(m[2] as string, `--upstream ${key}=`)]);
+      continue;
+    }
+    const id = key as ProviderId | undefined;
     if (!m || !id || !PROVIDERS.some((p) => p.id === id))
       throw new LeastprivError(
         'usage',
-        `--upstream '${part}': name a cloud (${PROVIDERS.map((p) => p.id).join(', ')}) and where its calls go, e.g. gcp=http://127.0.0.1:8085`,
+        `--upstream '${part}': name a cloud (${PROVIDERS.map((p) => p.id).join(', ')}) or an API host suffix (blob.core.windows.net) and where its calls go, e.g. gcp=http://127.0.0.1:8085`,
       );
     routes.set(id, one(m[2] as string, `--upstream ${id}=`));
   }
+  byHost.sort((a, b) => b[0].length - a[0].length);
   const real: Single = { kind: 'aws' };
   return {
     upstream: {
       kind: 'routed',
       route: (host) => {
-        const id = providerOfHost(host);
+        const h = host.toLowerCase();
+        const hit = byHost.find(([suffix]) => h === suffix || h.endsWith(`.${suffix}`));
+        if (hit) return hit[1].upstream;
+        const id = providerOfHost(h);
         return (id && routes.get(id)?.upstream) || real;
       },
     },
-    label: [...routes].map(([id, r]) => `${id}: ${r.label}`).join(', '),
+    label: [...byHost, ...routes].map(([k, r]) => `${k}: ${r.label}`).join(', '),
   };
 }
 

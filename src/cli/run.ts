@@ -35,7 +35,8 @@ Options:
       --upstream TARGET    where intercepted calls go: aws (the real endpoints, default), stub
                            (answer locally, no account or project needed), or the URL of a
                            compatible endpoint such as moto or LocalStack (http://127.0.0.1:5000);
-                           per cloud: gcp=http://127.0.0.1:8085 (an emulator), aws=URL,gcp=stub
+                           per cloud: gcp=http://127.0.0.1:8085 (an emulator), aws=URL,azure=stub;
+                           per host suffix: blob.core.windows.net=http://127.0.0.1:10000 (Azurite)
       --upstream-ca FILE   also trust this CA for an https --upstream
       --account-id ID      the account the calls act in (else learned from the calls)
       --wildcard-resources use "*" for every resource

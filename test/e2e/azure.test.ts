@@ -8,10 +8,21 @@
  * - https://learn.microsoft.com/azure/key-vault/general/rbac-guide
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
-import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
+import { after, before, describe, it } from 'node:test';
+import {
+  CLI,
+  exec,
+  freePort,
+  parseNdjson,
+  ROOT,
+  requireTools,
+  stopGroup,
+  tempDir,
+  testEnv,
+} from './support.js';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
@@ -264,6 +275,95 @@ describe('Azure: the az CLI through leastpriv run --upstream stub', { timeout: 2
     assert.deepEqual(
       parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [c.method, c.actions]),
       [['PUT', ['Microsoft.Authorization/roleDefinitions/write']]],
+    );
+  });
+});
+
+/**
+ * `--upstream blob.core.windows.net=URL`: Blob Storage calls go to Azurite (npm `azurite`,
+ * started here on a free port), with the account's real host name, which Azurite reads the
+ * account from. The program signs with the account key (Azurite's published development key).
+ */
+describe('Azure: Blob Storage through leastpriv run to Azurite', { timeout: 120_000 }, () => {
+  const dir = tempDir('azurite');
+  let azurite: ReturnType<typeof spawn>;
+  let url = '';
+  before(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    azurite = spawn(
+      join(ROOT, 'node_modules/.bin/azurite-blob'),
+      [
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(port),
+        '--location',
+        join(dir, 'data'),
+        '--silent',
+        '--skipApiVersionCheck',
+      ],
+      { stdio: 'ignore', detached: true },
+    );
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const r = await fetch(`${url}/devstoreaccount1?comp=list`);
+        await r.arrayBuffer();
+        break; // any answer: it listens
+      } catch {
+        if (Date.now() > deadline) assert.fail(`Azurite did not answer on ${url} within 30 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  });
+  after(async () => {
+    if (azurite) await stopGroup(azurite);
+  });
+
+  it('maps the data-plane calls Azurite answered, and says the key signed them', async () => {
+    const calls = join(dir, 'calls.ndjson');
+    const r = await exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        `blob.core.windows.net=${url}`,
+        '-o',
+        join(dir, 'role.json'),
+        '--calls',
+        calls,
+        '--',
+        process.execPath,
+        join(ROOT, 'test/fixtures/azure/blob-app.mjs'),
+      ],
+      { env: testEnv(join(dir, 'home')), timeoutMs: 90_000 },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.equal(r.stdout, 'eu,42\nlisted 2026/q4.csv\n');
+    const C = 'Microsoft.Storage/storageAccounts/blobServices/containers';
+    const records = parseNdjson(fs.readFileSync(calls, 'utf8'));
+    assert.deepEqual(
+      records.map((c) => [c.status, c.method, `${c.host}${c.path}`, c.actions]),
+      [
+        [201, 'PUT', 'devstoreaccount1.blob.core.windows.net/reports', [`${C}/write`]],
+        [201, 'PUT', 'devstoreaccount1.blob.core.windows.net/reports/2026/q4.csv', [`${C}/blobs/write`]],
+        [200, 'HEAD', 'devstoreaccount1.blob.core.windows.net/reports/2026/q4.csv', [`${C}/blobs/read`]],
+        [206, 'GET', 'devstoreaccount1.blob.core.windows.net/reports/2026/q4.csv', [`${C}/blobs/read`]],
+        [200, 'GET', 'devstoreaccount1.blob.core.windows.net/reports', [`${C}/blobs/read`]],
+      ],
+    );
+    const second = JSON.parse(fs.readFileSync(calls, 'utf8').split('\n')[1] ?? '{}') as {
+      requirements?: { note?: string }[];
+    };
+    assert.match(
+      second.requirements?.[0]?.note ?? '',
+      /signed with the account key, which RBAC does not govern/,
+    );
+    assert.doesNotMatch(
+      fs.readFileSync(calls, 'utf8'),
+      /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq|SharedKey devstoreaccount1:/,
     );
   });
 });

@@ -27,7 +27,11 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
       resources: [op.resource ?? (op.subscription ? `/subscriptions/${op.subscription}` : '/')],
       conditions: null,
       why: op.operation,
-      note: `${op.data ? 'DataAction' : 'Action'}${rule ? `; documented: ${rule.source}` : ''}`,
+      note: `${op.data ? 'DataAction' : 'Action'}${rule ? `; documented: ${rule.source}` : ''}${
+        op.signedWithKey
+          ? '; the request was signed with the account key, which RBAC does not govern: this is what the identity needs with Entra ID'
+          : ''
+      }`,
       ...(op.approximate ? { approximate: op.approximate } : {}),
     },
   ];

@@ -24,6 +24,8 @@ export interface AzureOperation {
   permissionless?: string;
   /** Why part of the scope is unknown (a data-plane host names its account, not its resource group). */
   approximate?: string;
+  /** Signed with the storage account's key (SharedKey): RBAC was not what authorized it. */
+  signedWithKey?: boolean;
 }
 
 export type AzureResolution =
@@ -232,6 +234,7 @@ function resolveBlob(call: ObservedCall, account: string): AzureResolution {
       resource: `/subscriptions/*/resourceGroups/*/providers/${STORAGE}/${account}`,
       apiVersion: call.headers['x-ms-version'] ?? null,
       approximate: ACCOUNT_UNKNOWN,
+      ...(/^SharedKey/i.test(call.headers.authorization ?? '') ? { signedWithKey: true } : {}),
     }),
   };
 }
