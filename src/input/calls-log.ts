@@ -19,7 +19,7 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
  * `Microsoft.Storage/storageAccounts/write` (an Azure operation).
  */
 const ACTION =
-  /^(?:[a-z0-9-]+:[A-Za-z0-9*?]+|[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+){2,}|[A-Z][A-Za-z0-9.]*(?:\/[A-Za-z0-9._-]+)+)$/;
+  /^(?:[a-z0-9-]+:[A-Za-z0-9*?]+|[a-z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9]+){2,}|[A-Z][A-Za-z0-9.]*(?:\/[A-Za-z0-9._*-]+)+)$/;
 const isActions = (v: unknown): v is string[] => isStrings(v) && v.every((a) => ACTION.test(a));
 /** An HTTP status code, as the proxy and SDK monitoring record it. */
 const isStatus = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599;

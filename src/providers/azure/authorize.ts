@@ -21,7 +21,35 @@ const RULES: Record<string, { operation: string; source: string }> = {
 export function authorizeAzure(op: AzureOperation): Requirement[] {
   if (op.permissionless) return [];
   const rule = RULES[op.operation];
+  // A deployment needs "write access on the resources you're deploying and access to all
+  // operations on the Microsoft.Resources/deployments resource type"
+  // (https://learn.microsoft.com/azure/azure-resource-manager/templates/deploy-rest).
+  const scope =
+    op.resourceGroup && op.subscription
+      ? `/subscriptions/${op.subscription}/resourceGroups/${op.resourceGroup}`
+      : op.subscription
+        ? `/subscriptions/${op.subscription}`
+        : '/';
+  const deployed = (op.templateTypes ?? []).map((type) => ({
+    action: `${type}/write`,
+    resources: [scope],
+    conditions: null,
+    why: op.operation,
+    note: 'Action; a resource type the deployment template creates',
+  }));
+  if (op.operation === 'Microsoft.Resources/deployments/write')
+    return [
+      ...deployed,
+      {
+        action: 'Microsoft.Resources/deployments/*',
+        resources: [scope],
+        conditions: null,
+        why: op.operation,
+        note: 'Action; documented: https://learn.microsoft.com/azure/azure-resource-manager/templates/deploy-rest',
+      },
+    ].sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
   return [
+    ...deployed,
     {
       action: rule?.operation ?? op.operation,
       resources: [op.resource ?? (op.subscription ? `/subscriptions/${op.subscription}` : '/')],
@@ -34,5 +62,5 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
       }`,
       ...(op.approximate ? { approximate: op.approximate } : {}),
     },
-  ];
+  ].sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
 }

@@ -26,6 +26,8 @@ export interface AzureOperation {
   approximate?: string;
   /** Signed with the storage account's key (SharedKey): RBAC was not what authorized it. */
   signedWithKey?: boolean;
+  /** A deployment's inline template: the resource types it creates (`Microsoft.Storage/storageAccounts`). */
+  templateTypes?: string[];
 }
 
 export type AzureResolution =
@@ -274,4 +276,32 @@ function resolveVault(call: ObservedCall, vault: string): AzureResolution {
         'the vault is named by the host; its subscription and resource group are not: grant it on the vault',
     }),
   };
+}
+
+/**
+ * The resource types an inline ARM template creates (`properties.template.resources[].type`,
+ * child resources' types qualified by their parents'), from a deployment's request body.
+ */
+function templateTypes(call: ObservedCall): string[] {
+  if (call.bodyTruncated || call.body.length === 0) return [];
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(call.body));
+  } catch {
+    return [];
+  }
+  const template = (body as { properties?: { template?: { resources?: unknown } } })?.properties?.template;
+  const out = new Set<string>();
+  const walk = (resources: unknown, parent: string | null, depth: number) => {
+    if (!Array.isArray(resources) || depth > 10) return;
+    for (const r of resources) {
+      const type = (r as { type?: unknown })?.type;
+      if (typeof type !== 'string' || !/^[A-Za-z0-9.]+\/[A-Za-z0-9./]+$|^[A-Za-z0-9]+$/.test(type)) continue;
+      const full = parent && !type.includes('/') ? `${parent}/${type}` : type;
+      out.add(full);
+      walk((r as { resources?: unknown }).resources, full, depth + 1);
+    }
+  };
+  walk(template?.resources, null, 0);
+  return [...out].sort();
 }

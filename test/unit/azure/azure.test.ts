@@ -328,3 +328,44 @@ describe('check, diff and lint on a role definition', () => {
     );
   });
 });
+
+describe('an ARM template deployment', () => {
+  it('needs write on each resource type its inline template creates, and the deployments type', () => {
+    const body = {
+      properties: {
+        mode: 'Incremental',
+        template: {
+          resources: [
+            {
+              type: 'Microsoft.Storage/storageAccounts',
+              name: 'acct',
+              resources: [{ type: 'blobServices/containers', name: 'default/c1' }],
+            },
+            { type: 'Microsoft.KeyVault/vaults', name: 'kv1' },
+          ],
+        },
+      },
+    };
+    const r = resolveAzure(
+      observed({
+        host: 'management.azure.com',
+        method: 'PUT',
+        path: `${RG}/providers/Microsoft.Resources/deployments/d1`,
+        query: 'api-version=2021-04-01',
+        headers: { 'content-type': 'application/json' },
+        body: new TextEncoder().encode(JSON.stringify(body)),
+      }),
+    );
+    assert.equal(r.kind, 'resolved');
+    if (r.kind !== 'resolved') return;
+    assert.deepEqual(
+      authorizeAzure(r.operation).map((q) => [q.action, q.resources]),
+      [
+        ['Microsoft.KeyVault/vaults/write', [RG]],
+        ['Microsoft.Resources/deployments/*', [RG]],
+        ['Microsoft.Storage/storageAccounts/blobServices/containers/write', [RG]],
+        ['Microsoft.Storage/storageAccounts/write', [RG]],
+      ],
+    );
+  });
+});
