@@ -177,6 +177,14 @@ function resolveArm(call: ObservedCall): AzureResolution {
   const upto = named ? segs.length : segs.length - 1;
   const resource =
     upto > at + 2 ? `/${segs.slice(0, upto).join('/')}` : at > 0 ? `/${segs.slice(0, at).join('/')}` : null;
+  if (operation === 'Microsoft.Resources/deployments/write') {
+    const types = templateTypes(call);
+    if (types.length)
+      return {
+        kind: 'resolved',
+        operation: op({ ...base, operation, namespace, resource, templateTypes: types }),
+      };
+  }
   return arm(base, operation, resource, namespace);
 }
 
