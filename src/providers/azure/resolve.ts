@@ -305,7 +305,8 @@ function templateTypes(call: ObservedCall): string[] {
     for (const r of resources) {
       const type = (r as { type?: unknown })?.type;
       if (typeof type !== 'string' || !/^[A-Za-z0-9.]+\/[A-Za-z0-9./]+$|^[A-Za-z0-9]+$/.test(type)) continue;
-      const full = parent && !type.includes('/') ? `${parent}/${type}` : type;
+      // A child's type is relative to its parent's unless it names its namespace (`Microsoft.X/...`).
+      const full = parent && !(type.split('/')[0] ?? '').includes('.') ? `${parent}/${type}` : type;
       out.add(full);
       walk((r as { resources?: unknown }).resources, full, depth + 1);
     }
