@@ -62,6 +62,35 @@ describe('leastpriv ca', { timeout: 60_000 }, () => {
     assert.match(text, /NIST CURVE: P-256/);
   });
 
+  it('passes strict X.509 verification: the CA and a leaf per cloud (what newer az releases require)', async () => {
+    const certPath = join(home, 'ca', 'leastpriv-ca.pem');
+    const { LeafIssuer } = await import('../../src/capture/proxy/x509.js');
+    const issuer = new LeafIssuer(
+      fs.readFileSync(certPath, 'utf8'),
+      fs.readFileSync(join(home, 'ca', 'leastpriv-ca-key.pem'), 'utf8'),
+    );
+    for (const host of [
+      'sts.amazonaws.com',
+      'storage.googleapis.com',
+      'management.azure.com',
+      'kv1.vault.azure.net',
+    ]) {
+      const leaf = join(home, `${host}.pem`);
+      fs.writeFileSync(leaf, issuer.certificatePemFor(host));
+      assert.equal(
+        (await openssl('verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', certPath, leaf)).trim(),
+        `${leaf}: OK`,
+      );
+      const text = await openssl('x509', '-in', leaf, '-noout', '-text');
+      assert.match(text, /X509v3 Authority Key Identifier:/);
+      assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:FALSE/);
+    }
+    assert.match(
+      await openssl('x509', '-in', certPath, '-noout', '-text'),
+      /X509v3 Authority Key Identifier:/,
+    );
+  });
+
   it('keeps the key 0600 next to the certificate, in 0700 folders, and the key matches', async () => {
     const certPath = join(home, 'ca', 'leastpriv-ca.pem');
     const keyPath = join(home, 'ca', 'leastpriv-ca-key.pem');
