@@ -366,4 +366,57 @@ describe('Azure: Blob Storage through leastpriv run to Azurite', { timeout: 120_
       /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq|SharedKey devstoreaccount1:/,
     );
   });
+
+  it('the az CLI: storage container create and blob upload, with the account key, to Azurite', async () => {
+    requireTools('az');
+    const calls = join(dir, 'az-calls.ndjson');
+    const file = join(dir, 'q4.csv');
+    fs.writeFileSync(file, 'region,total\neu,42\n');
+    const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+    const auth = ['--account-name', 'devstoreaccount1', '--account-key', key, '-o', 'none'];
+    const script = [
+      'set -e',
+      `az storage container create -n audit ${auth.join(' ')}`,
+      `az storage blob upload -c audit -n 2026/q4.csv -f ${file} ${auth.join(' ')}`,
+    ].join('\n');
+    const r = await exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        `blob.core.windows.net=${url}`,
+        '-o',
+        join(dir, 'az-role.json'),
+        '--calls',
+        calls,
+        '--',
+        'bash',
+        '-c',
+        script,
+      ],
+      {
+        env: testEnv(join(dir, 'home'), {
+          AZURE_CONFIG_DIR: join(dir, 'az'),
+          AZURE_CORE_COLLECT_TELEMETRY: '0',
+        }),
+        timeoutMs: 120_000,
+      },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const C = 'Microsoft.Storage/storageAccounts/blobServices/containers';
+    assert.deepEqual(
+      parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [
+        c.status,
+        c.method,
+        `${c.host}${c.path}`,
+        c.actions,
+      ]),
+      [
+        [201, 'PUT', 'devstoreaccount1.blob.core.windows.net/audit', [`${C}/write`]],
+        [201, 'PUT', 'devstoreaccount1.blob.core.windows.net/audit/2026/q4.csv', [`${C}/blobs/write`]],
+      ],
+    );
+    assert.doesNotMatch(fs.readFileSync(calls, 'utf8'), /Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1/);
+  });
 });
