@@ -8,6 +8,7 @@
  */
 import type { AzureRoleFile } from '../../input/azure-role.js';
 import type { CallRecord } from '../../model/index.js';
+import { eachNeed } from '../needs.js';
 
 const matcher = (pattern: string): RegExp =>
   new RegExp(
@@ -49,31 +50,17 @@ export function compareAzureRole(role: AzureRoleFile, records: readonly CallReco
     overBroad: [],
     skipped: { unresolved: 0, permissionless: 0, otherProviders: 0 },
   };
-  records.forEach((r, i) => {
-    if (r.provider !== 'azure') {
-      out.skipped.otherProviders++;
-      return;
-    }
-    if (r.unresolved || r.actions === null) {
-      out.skipped.unresolved++;
-      return;
-    }
-    if (r.actions.length === 0) {
-      out.skipped.permissionless++;
-      return;
-    }
-    for (const need of r.requirements ?? r.actions.map((action) => ({ action, note: 'Action' }))) {
-      out.checked++;
-      const kind = need.note?.startsWith('DataAction') ? 'data' : 'action';
-      const hit = grants[kind].find((g) => g.re.test(need.action));
-      const denied = denies[kind].some((d) => d.re.test(need.action));
-      if (hit && !denied) {
-        out.allowed++;
-        const set = usedBy.get(hit.entry) ?? new Set<string>();
-        set.add(need.action);
-        usedBy.set(hit.entry, set);
-      } else out.missing.push({ callId: i + 1, record: r, operation: need.action, data: kind === 'data' });
-    }
+  out.skipped = eachNeed(records, 'azure', (need, record, callId) => {
+    out.checked++;
+    const kind = need.note?.startsWith('DataAction') ? 'data' : 'action';
+    const hit = grants[kind].find((g) => g.re.test(need.action));
+    const denied = denies[kind].some((d) => d.re.test(need.action));
+    if (hit && !denied) {
+      out.allowed++;
+      const set = usedBy.get(hit.entry) ?? new Set<string>();
+      set.add(need.action);
+      usedBy.set(hit.entry, set);
+    } else out.missing.push({ callId, record, operation: need.action, data: kind === 'data' });
   });
   for (const g of [...grants.action, ...grants.data]) {
     const used = usedBy.get(g.entry);

@@ -5,6 +5,7 @@
  * role file, so bindings are not checked. Pure.
  */
 import type { CallRecord } from '../../model/index.js';
+import { eachNeed } from '../needs.js';
 
 export interface GcpMissing {
   callId: number;
@@ -36,26 +37,11 @@ export function compareGcpRole(
     unused: [],
     skipped: { unresolved: 0, permissionless: 0, otherProviders: 0 },
   };
-  records.forEach((r, i) => {
-    if (r.provider !== 'gcp') {
-      out.skipped.otherProviders++;
-      return;
-    }
-    if (r.unresolved || r.actions === null) {
-      out.skipped.unresolved++;
-      return;
-    }
-    if (r.actions.length === 0) {
-      out.skipped.permissionless++;
-      return;
-    }
-    const needs = r.requirements ?? r.actions.map((action) => ({ action, resources: r.resources ?? [] }));
-    for (const need of needs) {
-      out.checked++;
-      used.add(need.action);
-      if (granted.has(need.action)) out.allowed++;
-      else out.missing.push({ callId: i + 1, record: r, permission: need.action, resources: need.resources });
-    }
+  out.skipped = eachNeed(records, 'gcp', (need, record, callId) => {
+    out.checked++;
+    used.add(need.action);
+    if (granted.has(need.action)) out.allowed++;
+    else out.missing.push({ callId, record, permission: need.action, resources: need.resources });
   });
   out.unused = [...granted].filter((p) => !used.has(p)).sort();
   return out;
