@@ -11,7 +11,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   run: {
     usage: 'run [options] -- COMMAND [ARGS...]',
-    summary: 'run a command through the proxy, write its policy',
+    summary: 'run a command through the proxy, write its policy (AWS, Google Cloud, Azure)',
     run: async (argv) => (await import('./run.js')).runCommand(argv),
   },
   proxy: {
@@ -25,8 +25,8 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import('./csm.js')).csmCommand(argv),
   },
   trail: {
-    usage: 'trail PATH... [filters] [options]',
-    summary: 'policies from CloudTrail logs',
+    usage: 'trail PATH... | --athena [filters] [options]',
+    summary: 'policies from CloudTrail logs (files, S3, Athena, DuckDB)',
     run: async (argv) => (await import('./trail.js')).trailCommand(argv),
   },
   generate: {
@@ -56,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
   },
   lint: {
     usage: 'lint POLICY',
-    summary: 'mistakes a reviewer would catch',
+    summary: 'mistakes a reviewer would catch (AWS policy, GCP or Azure role)',
     run: async (argv) => (await import('./lint.js')).lintCommand(argv),
   },
   refine: {
