@@ -17,6 +17,8 @@ const generators = [
   'generate-service-reference.mjs',
   // Google Cloud's methods come from the Google Cloud SDK installed on the machine (google-cloud-cli).
   'generate-gcp.mjs',
+  // Azure's Resource Manager paths come from Debian's python3-azure (installed with azure-cli).
+  'generate-azure.mjs',
 ];
 const passed = process.argv.slice(2);
 ensureSources({ install: !passed.includes('--check') });

@@ -59,6 +59,10 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
         op.signedWithKey
           ? '; the request was signed with the account key, which RBAC does not govern: this is what the identity needs with Entra ID'
           : ''
+      }${
+        op.unverified
+          ? `; unverified: no known ${op.namespace} API has this request path, so the operation name is derived from the path and may not exist`
+          : ''
       }`,
       ...(op.approximate ? { approximate: op.approximate } : {}),
     },

@@ -5,6 +5,7 @@
  * `…/{verb}` `{verb}/action`). The data planes (Blob Storage, Key Vault) map to DataActions.
  * The token endpoints and long-running operation polling need no permission. Pure.
  */
+import { azurePaths } from '../../catalog/azure.js';
 import type { ObservedCall, UnresolvedReason } from '../../model/index.js';
 
 export interface AzureOperation {
@@ -28,6 +29,8 @@ export interface AzureOperation {
   signedWithKey?: boolean;
   /** A deployment's inline template: the resource types it creates (`Microsoft.Storage/storageAccounts`). */
   templateTypes?: string[];
+  /** The namespace's known paths do not include this one: the derived name may not exist. */
+  unverified?: boolean;
 }
 
 export type AzureResolution =
@@ -185,6 +188,9 @@ function resolveArm(call: ObservedCall): AzureResolution {
         operation: op({ ...base, operation, namespace, resource, templateTypes: types }),
       };
   }
+  const paths = azurePaths();
+  if (paths.covers(namespace) && !paths.known(call.method, call.path))
+    return { kind: 'resolved', operation: op({ ...base, operation, namespace, resource, unverified: true }) };
   return arm(base, operation, resource, namespace);
 }
 

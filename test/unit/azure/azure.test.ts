@@ -369,3 +369,25 @@ describe('an ARM template deployment', () => {
     );
   });
 });
+
+describe('derived operation names against the known Resource Manager paths', () => {
+  const arm = (method: string, path: string) =>
+    resolved(method, `https://management.azure.com${path}?api-version=2023-01-01`);
+  it('a known path is not flagged; a path no API of a known namespace has is; an unknown namespace is not judged', () => {
+    assert.equal(arm('PUT', `${RG}/providers/Microsoft.Storage/storageAccounts/acct`).unverified, undefined);
+    assert.equal(
+      arm(
+        'PUT',
+        `${RG}/providers/Microsoft.Storage/storageAccounts/acct/providers/Microsoft.Authorization/roleAssignments/ra1`,
+      ).unverified,
+      undefined,
+    );
+    const invented = arm('PUT', `${RG}/providers/Microsoft.Storage/storageAccounts/acct/madeUpThings/x`);
+    assert.equal(invented.unverified, true);
+    assert.match(
+      authorizeAzure(invented)[0]?.note ?? '',
+      /unverified: no known Microsoft\.Storage API has this request path/,
+    );
+    assert.equal(arm('PUT', `${RG}/providers/Contoso.Widgets/widgets/w1`).unverified, undefined);
+  });
+});
