@@ -234,7 +234,9 @@ describe('proxy: the environment for another shell', { timeout: 60_000 }, () => 
     );
     assert.equal(printed, fs.readFileSync(envFile, 'utf8'));
     assert.match(printed, /^export HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+$/m);
-    assert.match(p.stderr(), new RegExp(`In the terminal that runs your workload: \\. ${envFile}\\n`));
+    // stderr and stdout are two pipes: the hint may arrive after the environment did.
+    const hint = new RegExp(`In the terminal that runs your workload: \\. ${envFile}\\n`);
+    await waitFor('the hint on stderr', 15_000, () => (hint.test(p.stderr()) ? true : undefined), p.stderr);
     const script = `. '${envFile}'; printf '%s\\n' "$NODE_OPTIONS" "$JAVA_TOOL_OPTIONS"; node -e 'process.exit(0)' && echo node-ok`;
     const withOwn = await exec('sh', ['-c', script], {
       env: testEnv(home, { NODE_OPTIONS: '--no-deprecation', JAVA_TOOL_OPTIONS: '-Dworkload=1' }),
