@@ -50,6 +50,7 @@ Options:
 A corrupt .gz, a JSON file that is not CloudTrail, a symbolic link to nothing or in a loop, a
 folder that cannot be read and a FIFO are reported with the reason and skipped; so is a record
 nested too deep. The run goes on.
+
 ${SQL_HELP}
 Exit status: 0 on success, 2 for bad options, when no input could be read, or when an output
 could not be written (each one named; a file that was there before is kept as it was).
