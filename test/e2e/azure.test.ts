@@ -172,6 +172,47 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
   });
 });
 
+describe('Azure: Queue Storage through leastpriv run --upstream stub', { timeout: 60_000 }, () => {
+  it('queues are Actions, messages DataActions (peek, add, process, clear)', async () => {
+    const dir = tempDir('azure-queue');
+    const calls = join(dir, 'calls.ndjson');
+    const r = await exec(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--upstream',
+        'stub',
+        '-o',
+        join(dir, 'role.json'),
+        '--calls',
+        calls,
+        '--',
+        process.execPath,
+        join(ROOT, 'test/fixtures/azure/queue-app.mjs'),
+      ],
+      { env: testEnv(join(dir, 'home')), timeoutMs: 45_000 },
+    );
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.equal(r.stdout, 'sent 00000000-0000-0000-0000-000000000001\nreceived 0\n');
+    const Q = 'Microsoft.Storage/storageAccounts/queueServices/queues';
+    assert.deepEqual(
+      parseNdjson(fs.readFileSync(calls, 'utf8')).map((c) => [
+        c.status,
+        c.method,
+        `${c.host}${c.path}`,
+        c.actions,
+      ]),
+      [
+        [201, 'PUT', 'appdata.queue.core.windows.net/jobs', [`${Q}/write`]],
+        [201, 'POST', 'appdata.queue.core.windows.net/jobs/messages', [`${Q}/messages/add/action`]],
+        [200, 'GET', 'appdata.queue.core.windows.net/jobs/messages', [`${Q}/messages/process/action`]],
+        [204, 'DELETE', 'appdata.queue.core.windows.net/jobs/messages', [`${Q}/messages/delete`]],
+      ],
+    );
+  });
+});
+
 /**
  * The az CLI (2.45, Debian's) through `leastpriv run --upstream stub`: a service-principal login
  * answered by the stub's Entra ID (instance metadata, token), then Resource Manager calls; and

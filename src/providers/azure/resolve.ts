@@ -89,6 +89,8 @@ export function resolveAzure(call: ObservedCall): AzureResolution {
   if (host === 'management.azure.com') return resolveArm(call);
   const blob = /^([a-z0-9]+)\.blob\.core\.windows\.net$/.exec(host);
   if (blob) return resolveBlob(call, blob[1] as string);
+  const queue = /^([a-z0-9]+)\.queue\.core\.windows\.net$/.exec(host);
+  if (queue) return resolveQueue(call, queue[1] as string);
   const vault = /^([a-z0-9-]+)\.vault\.azure\.net$/.exec(host);
   if (vault) return resolveVault(call, vault[1] as string);
   return {
@@ -237,6 +239,55 @@ function resolveBlob(call: ObservedCall, account: string): AzureResolution {
       kind: 'unresolved',
       reason: 'unknown-operation',
       detail: `${m} ${call.host}${call.path}?${call.query}: a Blob Storage request leastpriv does not map yet`,
+      service: 'Microsoft.Storage',
+      operation: null,
+    };
+  }
+  return {
+    kind: 'resolved',
+    operation: op({
+      operation,
+      data,
+      namespace: 'Microsoft.Storage',
+      resource: `/subscriptions/*/resourceGroups/*/providers/${STORAGE}/${account}`,
+      apiVersion: call.headers['x-ms-version'] ?? null,
+      approximate: ACCOUNT_UNKNOWN,
+      ...(/^SharedKey/i.test(call.headers.authorization ?? '') ? { signedWithKey: true } : {}),
+    }),
+  };
+}
+
+const QUEUES = `${STORAGE}/queueServices/queues`;
+
+/**
+ * Queue Storage: queues are Actions, messages DataActions
+ * (https://learn.microsoft.com/azure/storage/queues/queues-auth-abac-attributes): peek `read`,
+ * put `add/action`, update `write`, clear `delete`, get or delete `process/action`.
+ */
+function resolveQueue(call: ObservedCall, account: string): AzureResolution {
+  const q = new URLSearchParams(call.query);
+  const [queue, collection, id] = call.path.split('/').filter(Boolean).map(decode);
+  const m = call.method;
+  let operation: string | null = null;
+  let data = false;
+  if (!queue) {
+    if (q.get('comp') === 'list') operation = `${QUEUES}/read`;
+  } else if (!collection) {
+    operation = `${QUEUES}/${m === 'PUT' ? 'write' : m === 'DELETE' ? 'delete' : 'read'}`;
+  } else if (collection === 'messages') {
+    data = true;
+    if (m === 'POST') operation = `${QUEUES}/messages/add/action`;
+    else if (m === 'GET')
+      operation = `${QUEUES}/messages/${q.get('peekonly') === 'true' ? 'read' : 'process/action'}`;
+    else if (m === 'PUT' && id) operation = `${QUEUES}/messages/write`;
+    else if (m === 'DELETE')
+      operation = id ? `${QUEUES}/messages/process/action` : `${QUEUES}/messages/delete`;
+  }
+  if (!operation) {
+    return {
+      kind: 'unresolved',
+      reason: 'unknown-operation',
+      detail: `${m} ${call.host}${call.path}: a Queue Storage request leastpriv does not map yet`,
       service: 'Microsoft.Storage',
       operation: null,
     };

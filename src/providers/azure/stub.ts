@@ -62,6 +62,7 @@ export function azureStubResponse(resolution: AzureResolution, call: ObservedCal
   const host = call.host.toLowerCase();
   if (host.endsWith('.vault.azure.net')) return vault(op.operation, call);
   if (host.endsWith('.blob.core.windows.net')) return blob(op.operation, call);
+  if (host.endsWith('.queue.core.windows.net')) return queue(call);
   // Resource Manager.
   const verb = op.operation.split('/').pop();
   if (call.method === 'DELETE') return { status: 200, headers: {}, body: new Uint8Array() };
@@ -141,6 +142,31 @@ function vault(operation: string, call: ObservedCall): StubResponse {
   if (operation.endsWith('readMetadata/action')) return json(200, { value: [], nextLink: null });
   const value = operation.endsWith('setSecret/action') ? bodyOf(call).value : 'leastpriv-stub-value';
   return json(200, { value, id, attributes });
+}
+
+/** Queue Storage: created queues and messages, empty reads (the REST reference's XML shapes). */
+function queue(call: ObservedCall): StubResponse {
+  const headers = {
+    'x-ms-request-id': 'leastpriv-stub',
+    'x-ms-version': call.headers['x-ms-version'] ?? '2024-11-04',
+  };
+  const xml = (status: number, body: string): StubResponse => ({
+    status,
+    headers: { ...headers, 'content-type': 'application/xml' },
+    body: enc.encode(`<?xml version="1.0" encoding="utf-8"?>${body}`),
+  });
+  const [, collection] = call.path.split('/').filter(Boolean);
+  if (call.method === 'DELETE') return { status: 204, headers, body: new Uint8Array() };
+  if (collection === 'messages' && call.method === 'POST')
+    return xml(
+      201,
+      '<QueueMessagesList><QueueMessage><MessageId>00000000-0000-0000-0000-000000000001</MessageId><InsertionTime>Wed, 03 Dec 2026 10:00:00 GMT</InsertionTime><ExpirationTime>Wed, 10 Dec 2026 10:00:00 GMT</ExpirationTime><PopReceipt>AgAAAAMAAAAAAAAA</PopReceipt><TimeNextVisible>Wed, 03 Dec 2026 10:00:00 GMT</TimeNextVisible></QueueMessage></QueueMessagesList>',
+    );
+  if (collection === 'messages') return xml(200, '<QueueMessagesList />');
+  if (call.method === 'PUT') return { status: 201, headers, body: new Uint8Array() };
+  if (/comp=list/.test(call.query))
+    return xml(200, '<EnumerationResults><Queues /><NextMarker /></EnumerationResults>');
+  return { status: 200, headers, body: new Uint8Array() };
 }
 
 /** Blob Storage: created (201) for writes, the blob for reads, empty lists. */
