@@ -460,11 +460,11 @@ export class Session {
       actions: actions.size,
       statements: docs.reduce((n, d) => n + d.Statement.length, 0),
       warnings: built.warnings,
-      ...this.gcpSummary(),
+      ...this.cloudSummary(),
     };
   }
 
-  private gcpSummary(): { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } {
+  private cloudSummary(): { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } {
     const out: { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } = {};
     const role = this.gcpRole();
     if (role) {

@@ -108,18 +108,18 @@ export class Http2Forwarder {
       status = Number(h[':status'] ?? 502);
       const out: Record<string, string | string[]> = {};
       const raw: string[] = [];
-      const status_: Record<string, string> = {};
+      const trailersOnly: Record<string, string> = {};
       for (const [name, value] of Object.entries(h)) {
         if (name.startsWith(':') || value === undefined) continue;
         raw.push(name, String(value));
         // A trailers-only answer (an error) carries its status in the headers: sent on as
         // trailers, after the headers, which is what every gRPC client reads.
-        if (name.startsWith('grpc-status') || name === 'grpc-message') status_[name] = String(value);
+        if (name.startsWith('grpc-status') || name === 'grpc-message') trailersOnly[name] = String(value);
         else out[name] = value as string | string[];
       }
       answered = sanitizeHeaders(raw);
       res.writeHead(status, out);
-      if (Object.keys(status_).length) res.addTrailers(status_);
+      if (Object.keys(trailersOnly).length) res.addTrailers(trailersOnly);
     });
     stream.on('trailers', (t) => {
       const out: Record<string, string> = {};

@@ -152,10 +152,9 @@ function partitionPredicates(f: TrailFilters): string[] {
 
 /** The ARNs of `resources[]`, in order, joined by ARN_SEPARATOR (NULL when there are none). */
 function resourceArns(d: Dialect): string {
-  const sep = d === 'trino' ? 'chr(10)' : 'chr(10)';
   return d === 'trino'
-    ? `NULLIF(array_join(transform(resources, r -> r.arn), ${sep}), '')`
-    : `NULLIF(array_to_string(list_transform(resources, lambda r: r.arn), ${sep}), '')`;
+    ? `NULLIF(array_join(transform(resources, r -> r.arn), chr(10)), '')`
+    : `NULLIF(array_to_string(list_transform(resources, lambda r: r.arn), chr(10)), '')`;
 }
 
 /**

@@ -234,27 +234,7 @@ function resolveBlob(call: ObservedCall, account: string): AzureResolution {
       operation = `${STORAGE}/blobServices/containers/blobs/add/action`;
     else if (m === 'PUT') operation = `${STORAGE}/blobServices/containers/blobs/write`;
   }
-  if (!operation) {
-    return {
-      kind: 'unresolved',
-      reason: 'unknown-operation',
-      detail: `${m} ${call.host}${call.path}?${call.query}: a Blob Storage request leastpriv does not map yet`,
-      service: 'Microsoft.Storage',
-      operation: null,
-    };
-  }
-  return {
-    kind: 'resolved',
-    operation: op({
-      operation,
-      data,
-      namespace: 'Microsoft.Storage',
-      resource: `/subscriptions/*/resourceGroups/*/providers/${STORAGE}/${account}`,
-      apiVersion: call.headers['x-ms-version'] ?? null,
-      approximate: ACCOUNT_UNKNOWN,
-      ...(/^SharedKey/i.test(call.headers.authorization ?? '') ? { signedWithKey: true } : {}),
-    }),
-  };
+  return storageResult(call, account, 'Blob Storage', operation, data);
 }
 
 const QUEUES = `${STORAGE}/queueServices/queues`;
@@ -283,11 +263,22 @@ function resolveQueue(call: ObservedCall, account: string): AzureResolution {
     else if (m === 'DELETE')
       operation = id ? `${QUEUES}/messages/process/action` : `${QUEUES}/messages/delete`;
   }
+  return storageResult(call, account, 'Queue Storage', operation, data);
+}
+
+/** A Storage data-plane call: its operation on the account, or why it has none. */
+function storageResult(
+  call: ObservedCall,
+  account: string,
+  service: string,
+  operation: string | null,
+  data: boolean,
+): AzureResolution {
   if (!operation) {
     return {
       kind: 'unresolved',
       reason: 'unknown-operation',
-      detail: `${m} ${call.host}${call.path}: a Queue Storage request leastpriv does not map yet`,
+      detail: `${call.method} ${call.host}${call.path}${call.query ? `?${call.query}` : ''}: a ${service} request leastpriv does not map yet`,
       service: 'Microsoft.Storage',
       operation: null,
     };
