@@ -7,6 +7,7 @@ import type { AzureRoleFile } from '../input/azure-role.js';
 import type { GcpRoleFile } from '../input/gcp-role.js';
 import type { CallRecord } from '../model/index.js';
 import { compareAzureRole, lintAzureRole } from '../providers/azure/compare.js';
+import { scopeOf } from '../providers/azure/role.js';
 import { compareGcpRole, lintGcpRole } from '../providers/gcp/compare.js';
 import { writeReport } from './check.js';
 
@@ -144,6 +145,7 @@ export function checkAzureRole(
       operation: m.operation,
       kind: m.data ? 'DataAction' : 'Action',
       resources: m.record.resources,
+      ...(m.outside ? { outsideAssignableScopes: m.outside } : {}),
     }));
     writeReport(
       `${JSON.stringify({ checked: r.checked, allowed: r.allowed, skipped: r.skipped, denied }, null, 2)}\n`,
@@ -159,7 +161,11 @@ export function checkAzureRole(
       lines.push(
         '',
         `denied: call ${m.callId} at ${m.record.time} needs ${m.operation} on ${(m.record.resources ?? []).join(', ')}`,
-        `  add to ${m.data ? 'DataActions' : 'Actions'}: "${m.operation}"`,
+        m.outside
+          ? `  ${m.outside.join(', ')} ${m.outside.length === 1 ? 'lies' : 'lie'} outside the AssignableScopes (${role.assignableScopes.join(', ')}): add to AssignableScopes: ${[
+              ...new Set(m.outside.map((id) => `"${scopeOf(id) ?? id}"`)),
+            ].join(', ')}`
+          : `  add to ${m.data ? 'DataActions' : 'Actions'}: "${m.operation}"`,
       );
     writeReport(`${lines.join('\n')}\n`, output);
   }
@@ -175,7 +181,13 @@ export function diffAzureRole(
 ): number {
   const r = compareAzureRole(role, records);
   const missing = [
-    ...new Set(r.missing.map((m) => `${m.data ? 'DataActions' : 'Actions'}: ${m.operation}`)),
+    ...new Set(
+      r.missing.flatMap((m) =>
+        m.outside
+          ? m.outside.map((id) => `AssignableScopes: ${scopeOf(id) ?? id}`)
+          : [`${m.data ? 'DataActions' : 'Actions'}: ${m.operation}`],
+      ),
+    ),
   ].sort();
   if (format === 'json')
     writeReport(

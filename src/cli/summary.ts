@@ -28,7 +28,7 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
     ? `Google Cloud role: ${plural(s.gcp.permissions, 'permission')} (${s.gcp.permissions - s.gcp.derived} documented, ${s.gcp.derived} derived from method ids) in ${plural(s.gcp.bindings, 'binding')}`
     : null;
   const azure = s.azure
-    ? `Azure role: ${plural(s.azure.actions, 'Action')}, ${plural(s.azure.dataActions, 'DataAction')}, assignable at ${plural(s.azure.scopes, 'scope')}${s.azure.unknownScopes ? ` (${s.azure.unknownScopes} used where the calls do not show the resource group: see the role)` : ''}`
+    ? `Azure role: ${plural(s.azure.actions, 'Action')}, ${plural(s.azure.dataActions, 'DataAction')}, ${azureScopes(s.azure.scopes, s.azure.unknownScopes)}`
     : null;
   const others = [gcp, azure].filter((x): x is string => x !== null);
   if (others.length && s.statements === 0) {
@@ -41,6 +41,14 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Where the Azure role can be assigned, and what the calls did not show. */
+function azureScopes(scopes: number, unknown: number): string {
+  const byHost = `${plural(unknown, 'resource')} named only by ${unknown === 1 ? 'its host' : 'their hosts'}`;
+  if (scopes === 0)
+    return `no scope in the calls (${byHost}): replace /subscriptions/SUBSCRIPTION_ID in AssignableScopes`;
+  return `assignable at ${plural(scopes, 'scope')}${unknown ? ` (check that the ${byHost} lie${unknown === 1 ? 's' : ''} within)` : ''}`;
 }
 
 function plural(n: number, word: string): string {

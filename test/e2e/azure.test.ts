@@ -150,7 +150,7 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
     });
     assert.match(
       r.stderr,
-      /\n {2}Azure role: 4 Actions, 3 DataActions, assignable at 1 scope \(1 used where the calls do not show the resource group: see the role\) → .*role\.json \(Azure role\); calls log → /,
+      /\n {2}Azure role: 4 Actions, 3 DataActions, assignable at 1 scope \(check that the 1 resource named only by its host lies within\) → .*role\.json \(Azure role\); calls log → /,
     );
     assert.doesNotMatch(r.stderr, /answered with an error|no permission needed/);
     // check reads the role definition back: every operation allowed; without the DataAction
@@ -169,6 +169,27 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
       /\n {2}add to DataActions: "Microsoft\.KeyVault\/vaults\/secrets\/getSecret\/action"\n$/,
     );
     assert.equal((await cli('lint', role)).stdout, 'no findings in 7 entries\n');
+    // Assignable only in another resource group: the calls on app-rg's resources are denied,
+    // the vault (named only by its host) is not judged.
+    const elsewhere = join(dir, 'elsewhere.json');
+    fs.writeFileSync(
+      elsewhere,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(role, 'utf8')), AssignableScopes: [`${RG}-other`] }),
+    );
+    const outside = await cli('check', elsewhere, calls);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stdout, /: 4 allowed, 3 denied\n/);
+    assert.match(
+      outside.stdout,
+      new RegExp(
+        `\\n {2}${RG}/providers/Microsoft\\.Storage/storageAccounts/appdata lies outside the AssignableScopes \\(${RG}-other\\): add to AssignableScopes: "${RG}"\\n`,
+      ),
+    );
+    const diff = await cli('diff', elsewhere, calls);
+    assert.match(
+      diff.stdout,
+      new RegExp(`^role definition .*: 1 missing operation, .*\\nmissing: AssignableScopes: ${RG}\\n`),
+    );
   });
 });
 
@@ -287,6 +308,57 @@ describe('Azure: the az CLI through leastpriv run --upstream stub', { timeout: 2
     ]);
     // Listing role assignments across the subscription makes the subscription the scope.
     assert.deepEqual(written.AssignableScopes, [`/subscriptions/${STUB_SUB}`]);
+  });
+
+  // Debian's az 2.45 cannot load its `keyvault secret` commands (it imports azure.keyvault.v7_0,
+  // which its python3-azure does not ship); `az rest` is the same CLI, login and token cache
+  // sending the Key Vault REST requests those commands send.
+  it('sets and reads a Key Vault secret with az rest: DataActions on the vault, the value never logged', async () => {
+    const calls = join(dir, 'vault.ndjson');
+    const url = 'https://app-kv.vault.azure.net/secrets/db-password?api-version=7.4';
+    const script = [
+      'set -e',
+      `az rest --method put --url "${url}" --resource https://vault.azure.net --body '{"value":"hunter2-never-logged"}' -o none`,
+      `az rest --method get --url "${url}" --resource https://vault.azure.net --query value -o tsv`,
+    ].join('\n');
+    const out = join(dir, 'vault-role.json');
+    const r = await run(out, calls, ['bash', '-c', script]);
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.equal(r.stdout.trim(), 'leastpriv-stub-value');
+    const log = fs.readFileSync(calls, 'utf8');
+    assert.deepEqual(
+      parseNdjson(log)
+        .filter((c) => c.host === 'app-kv.vault.azure.net')
+        .map((c) => [c.method, c.path, c.status, c.actions, c.resources]),
+      [
+        [
+          'PUT',
+          '/secrets/db-password',
+          200,
+          ['Microsoft.KeyVault/vaults/secrets/setSecret/action'],
+          ['/subscriptions/*/resourceGroups/*/providers/Microsoft.KeyVault/vaults/app-kv'],
+        ],
+        [
+          'GET',
+          '/secrets/db-password',
+          200,
+          ['Microsoft.KeyVault/vaults/secrets/getSecret/action'],
+          ['/subscriptions/*/resourceGroups/*/providers/Microsoft.KeyVault/vaults/app-kv'],
+        ],
+      ],
+    );
+    assert.doesNotMatch(log, /hunter2-never-logged|not-a-real-secret|leastpriv-stub-token/);
+    const written = JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>;
+    assert.match(
+      r.stderr,
+      /\n {2}Azure role: 0 Actions, 2 DataActions, no scope in the calls \(1 resource named only by its host\): replace \/subscriptions\/SUBSCRIPTION_ID in AssignableScopes → /,
+    );
+    assert.deepEqual(written.AssignableScopes, ['/subscriptions/SUBSCRIPTION_ID']);
+    assert.deepEqual(written.Actions, []);
+    assert.deepEqual(written.DataActions, [
+      'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+      'Microsoft.KeyVault/vaults/secrets/setSecret/action',
+    ]);
   });
 
   it('az role definition create accepts the role definition leastpriv wrote', async () => {

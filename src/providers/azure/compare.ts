@@ -4,7 +4,9 @@
  * mistakes a reviewer would catch. Operations match as Azure matches them: case-insensitive,
  * an asterisk standing for any run of characters (so Microsoft.Storage/<asterisk>/read covers every read), NotActions and
  * NotDataActions taken away (https://learn.microsoft.com/azure/role-based-access-control/role-definitions).
- * Assignable scopes say where the role may be assigned, not what it allows: not checked here. Pure.
+ * AssignableScopes bound where the role can be assigned, so a call on a resource outside all of them
+ * is denied whatever the operations say: the resource is named (resources the calls name only by
+ * host, `/subscriptions/*`, cannot be placed and are not judged). Pure.
  */
 import type { AzureRoleFile } from '../../input/azure-role.js';
 import type { CallRecord } from '../../model/index.js';
@@ -24,6 +26,15 @@ export interface AzureNeed {
   record: CallRecord;
   operation: string;
   data: boolean;
+  /** Granted by the operations, but these resources lie outside every assignable scope. */
+  outside?: string[];
+}
+
+/** Whether an ARM id lies within a scope (case-insensitive, on a segment boundary). */
+export function withinScope(id: string, scope: string): boolean {
+  const a = id.toLowerCase().replace(/\/+$/, '');
+  const s = scope.toLowerCase().replace(/\/+$/, '');
+  return s === '' || a === s || a.startsWith(`${s}/`);
 }
 
 export interface AzureComparison {
@@ -55,7 +66,15 @@ export function compareAzureRole(role: AzureRoleFile, records: readonly CallReco
     const kind = need.note?.startsWith('DataAction') ? 'data' : 'action';
     const hit = grants[kind].find((g) => g.re.test(need.action));
     const denied = denies[kind].some((d) => d.re.test(need.action));
-    if (hit && !denied) {
+    const outside =
+      role.assignableScopes.length > 0
+        ? need.resources.filter(
+            (id) => !id.includes('*') && !role.assignableScopes.some((s) => withinScope(id, s)),
+          )
+        : [];
+    if (hit && !denied && outside.length)
+      out.missing.push({ callId, record, operation: need.action, data: kind === 'data', outside });
+    else if (hit && !denied) {
       out.allowed++;
       const set = usedBy.get(hit.entry) ?? new Set<string>();
       set.add(need.action);

@@ -302,6 +302,35 @@ describe('check, diff and lint on a role definition', () => {
     );
   });
 
+  it('denies a granted operation on a resource outside every assignable scope (not a resource named only by host)', async () => {
+    const { compareAzureRole, withinScope } = await import('../../../src/providers/azure/compare.js');
+    const other = '/subscriptions/s1/resourceGroups/other-rg/providers/Microsoft.Storage/storageAccounts/b';
+    const byHost = '/subscriptions/*/resourceGroups/*/providers/Microsoft.Storage/storageAccounts/c';
+    const at = (operation: string, id: string) => ({
+      ...record(operation),
+      resources: [id],
+      requirements: [{ action: operation, resources: [id], note: 'Action' }],
+    });
+    const r = compareAzureRole(role, [
+      at('Microsoft.Storage/storageAccounts/read', `${RG}/providers/Microsoft.Storage/storageAccounts/a`),
+      at('Microsoft.Storage/storageAccounts/read', other),
+      at('Microsoft.Storage/storageAccounts/read', byHost),
+    ]);
+    assert.deepEqual(
+      [r.allowed, r.missing.map((m) => [m.callId, m.operation, m.outside])],
+      [2, [[2, 'Microsoft.Storage/storageAccounts/read', [other]]]],
+    );
+    assert.deepEqual(
+      [
+        withinScope(`${RG.toUpperCase()}/x`, RG),
+        withinScope(`${RG}2/x`, RG),
+        withinScope(RG, `${RG}/`),
+        withinScope('/subscriptions/s2', '/subscriptions/s1'),
+      ],
+      [true, false, true, false],
+    );
+  });
+
   it('reads both shapes of a role definition, and lint finds what Azure would refuse', async () => {
     const { parseAzureRole } = await import('../../../src/input/azure-role.js');
     const { lintAzureRole } = await import('../../../src/providers/azure/compare.js');
