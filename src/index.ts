@@ -95,6 +95,8 @@ export class Session {
   private readonly azureStubbed = new WeakMap<ObservedCall, AzureResolution>();
   /** Google Cloud's and Azure's requirements, in arrival order: their custom roles are built from them. */
   private readonly cloudNeeds: Record<'gcp' | 'azure', Requirement[]> = { gcp: [], azure: [] };
+  /** Calls seen per cloud: a cloud seen gets its role, empty when none of its calls needed anything. */
+  private readonly cloudCalls: Record<'gcp' | 'azure', number> = { gcp: 0, azure: 0 };
   /** Calls added before the account was known, by requirement set (one operation stands for each). */
   private pending = new Map<string, Pending>();
 
@@ -235,12 +237,12 @@ export class Session {
 
   /** The Google Cloud custom role for every GCP call so far, or null when there was none. */
   gcpRole(): GcpRole | null {
-    return this.cloudNeeds.gcp.length ? buildGcpRole(this.cloudNeeds.gcp) : null;
+    return this.cloudCalls.gcp ? buildGcpRole(this.cloudNeeds.gcp) : null;
   }
 
   /** The Azure custom role definition for every Azure call so far, or null when there was none. */
   azureRole(): AzureRole | null {
-    return this.cloudNeeds.azure.length ? buildAzureRole(this.cloudNeeds.azure) : null;
+    return this.cloudCalls.azure ? buildAzureRole(this.cloudNeeds.azure) : null;
   }
 
   /** The record of a call whose resolution failed: what the request itself shows. */
@@ -491,6 +493,7 @@ export class Session {
   private push(record: CallRecord): CallRecord {
     this.version++;
     if (record.provider === 'aws') this.awsCalls++;
+    else if (record.provider === 'gcp' || record.provider === 'azure') this.cloudCalls[record.provider]++;
     this.records.push(JSON.stringify(record));
     const s = record.service ?? '(unknown)';
     this.services.set(s, (this.services.get(s) ?? 0) + 1);

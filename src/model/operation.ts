@@ -2,7 +2,7 @@
 
 export const UNRESOLVED_REASONS = {
   'not-aws-host': 'the host is not an AWS API endpoint',
-  'unknown-service': 'no AWS service matches the host and signature',
+  'unknown-service': 'no known service matches the host and signature',
   'unknown-operation': 'no operation of the service matches the request',
   ambiguous: 'several operations match the request equally well',
   'unparseable-body': 'the request body could not be parsed',

@@ -18,8 +18,14 @@ export const PROVIDERS: readonly Provider[] = [
   {
     id: 'azure',
     name: 'Azure',
-    // Resource Manager, the Entra ID token endpoints, Storage and Key Vault data planes.
-    domains: ['management.azure.com', 'login.microsoftonline.com', 'core.windows.net', 'vault.azure.net'],
+    // Resource Manager, the Entra ID token endpoints, the Storage, Key Vault and Service Bus data planes.
+    domains: [
+      'management.azure.com',
+      'login.microsoftonline.com',
+      'core.windows.net',
+      'vault.azure.net',
+      'servicebus.windows.net',
+    ],
   },
 ];
 

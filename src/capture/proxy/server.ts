@@ -195,6 +195,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
 
   // ---- HTTP/1 connections: deadline for each request head, body idle, keep-alive idle
   const httpConns = new WeakMap<Duplex, HttpConn>();
+  const notHttpSaid = new Set<string>();
   const awaitRequest = (socket: Duplex, conn: HttpConn, ms: number, kind: TimeoutKind) => {
     if (conn.timer) clearTimeout(conn.timer);
     conn.timer = setTimeout(() => expire(kind, socket), ms);
@@ -468,7 +469,13 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
     let answered = false;
     try {
       if (head.length > 0) socket.unshift(head);
-      if (!isIntercepted(host)) {
+      if (!isIntercepted(host) || NOT_HTTP[port]) {
+        if (NOT_HTTP[port] && !notHttpSaid.has(`${host}:${port}`)) {
+          notHttpSaid.add(`${host}:${port}`);
+          log(
+            `${host}:${port} carries ${NOT_HTTP[port]}, which leastpriv does not read: what is sent over it is not in the policy (the service's HTTPS API is)`,
+          );
+        }
         blindTunnel(socket, host, port);
         return;
       }
@@ -553,6 +560,12 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyServer> {
  * The default connection limit: 1024, or less when the process may open fewer than about
  * twice that many files (a blind tunnel holds two descriptors).
  */
+/**
+ * Ports of the clouds' hosts that carry no HTTP (AMQP for Service Bus and Event Hubs, Kafka for
+ * Event Hubs): tunnelled blind rather than broken by a TLS interception that expects HTTP.
+ */
+const NOT_HTTP: Readonly<Record<number, string>> = { 5671: 'AMQP', 5672: 'AMQP', 9093: 'Kafka' };
+
 export function defaultMaxConnections(): number {
   let files: number | null = null;
   try {

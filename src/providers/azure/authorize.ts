@@ -50,8 +50,8 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
     ].sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
   return [
     ...deployed,
-    {
-      action: rule?.operation ?? op.operation,
+    ...[rule?.operation ?? op.operation, ...(op.also ?? [])].map((action) => ({
+      action,
       resources: [op.resource ?? (op.subscription ? `/subscriptions/${op.subscription}` : '/')],
       conditions: null,
       why: op.operation,
@@ -63,8 +63,8 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
         op.unverified
           ? `; unverified: no known ${op.namespace} API has this request path, so the operation name is derived from the path and may not exist`
           : ''
-      }`,
+      }${op.basis ? `; ${op.basis}` : ''}`,
       ...(op.approximate ? { approximate: op.approximate } : {}),
-    },
+    })),
   ].sort((a, b) => (a.action < b.action ? -1 : a.action > b.action ? 1 : 0));
 }

@@ -27,6 +27,10 @@ export interface AzureOperation {
   templateTypes?: string[];
   /** The namespace's known paths do not include this one: the derived name may not exist. */
   unverified?: boolean;
+  /** Further operations of the same kind the request needs (an upsert: add and update; a batch: each request's). */
+  also?: string[];
+  /** Where the mapping comes from when it is not the page the resolver cites (a documented analogue). */
+  basis?: string;
 }
 
 export type AzureResolution =

@@ -8,7 +8,8 @@
 import { azurePaths } from '../../catalog/azure.js';
 import type { ObservedCall } from '../../model/index.js';
 import { type AzureResolution, decode, op, VERBS } from './operation.js';
-import { resolveBlob, resolveQueue } from './storage.js';
+import { resolveServiceBus } from './servicebus.js';
+import { resolveBlob, resolveDataLake, resolveQueue, resolveTable } from './storage.js';
 import { resolveVault } from './vault.js';
 
 export type { AzureOperation, AzureResolution } from './operation.js';
@@ -23,8 +24,11 @@ const DATA_PLANES: readonly {
   resolve: (call: ObservedCall, name: string) => AzureResolution;
 }[] = [
   { host: /^([a-z0-9]+)\.blob\.core\.windows\.net$/, resolve: resolveBlob },
+  { host: /^([a-z0-9]+)\.dfs\.core\.windows\.net$/, resolve: resolveDataLake },
   { host: /^([a-z0-9]+)\.queue\.core\.windows\.net$/, resolve: resolveQueue },
+  { host: /^([a-z0-9]+)\.table\.core\.windows\.net$/, resolve: resolveTable },
   { host: /^([a-z0-9-]+)\.vault\.azure\.net$/, resolve: resolveVault },
+  { host: /^([a-z0-9-]+)\.servicebus\.windows\.net$/, resolve: resolveServiceBus },
 ];
 
 export function resolveAzure(call: ObservedCall): AzureResolution {

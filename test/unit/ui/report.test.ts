@@ -92,7 +92,7 @@ describe('ui/report: the static page', () => {
     // The unresolved call keeps its reason, with what it means.
     const unresolved = data.calls.find((c) => c.unresolved !== null);
     assert.equal(unresolved?.unresolved, 'unknown-service');
-    assert.match(data.reasons['unknown-service'] ?? '', /no AWS service/);
+    assert.match(data.reasons['unknown-service'] ?? '', /no known service/);
   });
 
   it('loads nothing from anywhere: no URL, a CSP that allows only its own script and style', () => {
