@@ -70,6 +70,7 @@ for (const opsDir of operationFolders(MGMT, 0)) {
 }
 let version = 'unknown';
 try {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
   version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'python3-azure'], { encoding: 'utf8' }).trim();
 } catch {
   // not a Debian system: the folder is named instead

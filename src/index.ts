@@ -18,6 +18,7 @@ import { type BuiltPolicy, buildPolicy } from './policy/index.js';
 import { authorizeAws } from './providers/aws/authorize/index.js';
 import { learnAccount, type ResolveContext, resolveAws } from './providers/aws/resolve/index.js';
 import { authorizeAzure } from './providers/azure/authorize.js';
+import { buildCosmosRole, type CosmosRole, isCosmos } from './providers/azure/cosmos-role.js';
 import { type AzureResolution, resolveAzure } from './providers/azure/resolve.js';
 import { type AzureRole, buildAzureRole } from './providers/azure/role.js';
 import { azureStubResponse } from './providers/azure/stub.js';
@@ -64,6 +65,8 @@ export interface SessionSummary {
   gcp?: { permissions: number; bindings: number; derived: number };
   /** Azure: the role definition's entries and assignable scopes (absent when no Azure call was seen). */
   azure?: { actions: number; dataActions: number; scopes: number; unknownScopes: number };
+  /** Cosmos DB's own role: its DataActions and account-relative scopes. */
+  cosmos?: { dataActions: number; scopes: string[] };
 }
 
 interface Entry {
@@ -156,7 +159,8 @@ export class Session {
     const view = provider === 'gcp' ? this.gcpView(call) : this.azureView(call);
     const meta = callMeta(call);
     if (view.kind === 'unresolved') {
-      this.noteUnresolved(view.reason, `${call.method} ${call.host}${call.path}`);
+      // The resolver's detail names the request and says why (a batch, the Manage right...).
+      this.noteUnresolved(view.reason, view.detail);
       return this.push({
         ...base(meta),
         provider,
@@ -242,7 +246,15 @@ export class Session {
 
   /** The Azure custom role definition for every Azure call so far, or null when there was none. */
   azureRole(): AzureRole | null {
-    return this.cloudCalls.azure ? buildAzureRole(this.cloudNeeds.azure) : null;
+    const needs = this.cloudNeeds.azure;
+    // Cosmos DB's data plane has a role of its own: no empty Azure role beside it.
+    if (!this.cloudCalls.azure || (needs.length > 0 && needs.every(isCosmos))) return null;
+    return buildAzureRole(needs);
+  }
+
+  /** Cosmos DB's own role definition, for the Cosmos DB data-plane calls seen. */
+  cosmosRole(): CosmosRole | null {
+    return buildCosmosRole(this.cloudNeeds.azure);
   }
 
   /** The record of a call whose resolution failed: what the request itself shows. */
@@ -466,8 +478,8 @@ export class Session {
     };
   }
 
-  private cloudSummary(): { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } {
-    const out: { gcp?: SessionSummary['gcp']; azure?: SessionSummary['azure'] } = {};
+  private cloudSummary(): Pick<SessionSummary, 'gcp' | 'azure' | 'cosmos'> {
+    const out: Pick<SessionSummary, 'gcp' | 'azure' | 'cosmos'> = {};
     const role = this.gcpRole();
     if (role) {
       const derived = Object.values(role.basis).filter((b) => !b.startsWith('documented')).length;
@@ -481,6 +493,8 @@ export class Session {
         scopes: azure.assignableScopes.length,
         unknownScopes: azure.unknownScopes.length,
       };
+    const cosmos = this.cosmosRole();
+    if (cosmos) out.cosmos = { dataActions: cosmos.dataActions.length, scopes: cosmos.scopes };
     return out;
   }
 
@@ -540,7 +554,14 @@ function toList(v: string | string[] | undefined): string[] {
 
 /** A Google Cloud or Azure call as the session records it. */
 type CloudView =
-  | { kind: 'unresolved'; reason: UnresolvedReason; service: string | null; operation: string | null }
+  | {
+      kind: 'unresolved';
+      reason: UnresolvedReason;
+      /** The request and why it has no operation. */
+      detail: string;
+      service: string | null;
+      operation: string | null;
+    }
   | {
       kind: 'resolved';
       service: string;

@@ -17,8 +17,13 @@ function skippedLine(s: {
   unresolved: number;
   permissionless: number;
   otherProviders: number;
+  cosmos?: number;
 }): string | null {
   const parts = [];
+  if (s.cosmos)
+    parts.push(
+      `${s.cosmos} Cosmos DB operation${s.cosmos === 1 ? '' : 's'} (Cosmos DB's own role definition grants them)`,
+    );
   if (s.unresolved) parts.push(`${s.unresolved} unresolved (not checked)`);
   if (s.permissionless) parts.push(`${s.permissionless} needing no permission`);
   if (s.otherProviders)

@@ -5,6 +5,7 @@ import { LeastprivError } from '../errors.js';
 import { isDenied, Session, type SessionSummary } from '../index.js';
 import { type Format, numberedPath, renderPolicy, renderPolicyFiles } from '../output/policy.js';
 import { writeFileAtomic } from '../output/write.js';
+import { renderCosmosRole } from '../providers/azure/cosmos-role.js';
 import { azureFormatOf, renderAzureRole } from '../providers/azure/role.js';
 import { gcpFormatOf, renderGcpRole } from '../providers/gcp/role.js';
 import { COMPACT_THRESHOLD } from './args.js';
@@ -122,10 +123,11 @@ export function writeOutputs(
   const keepCalls = keep(values.calls ?? null);
   if (kept.length) log(`no calls were seen: kept ${kept.join(' and ')} as they were (--force replaces them)`);
 
-  // Google Cloud and Azure calls make custom roles: in the file asked for when theirs is the
-  // only cloud seen, else beside the AWS policy (policy.gcp-role.yaml, policy.azure-role.json).
+  // Google Cloud and Azure calls make custom roles (Cosmos DB's data plane one of its own): with
+  // no AWS call, the first takes the file asked for and the others go beside it; else all go
+  // beside the AWS policy (policy.gcp-role.yaml, policy.azure-role.json, policy.cosmos-role.json).
   const roles = cloudRoles(session);
-  const only = roles.length === 1 && capture.session.awsCallCount === 0 ? roles[0] : null;
+  const only = roles.length > 0 && capture.session.awsCallCount === 0 ? roles[0] : null;
   const roleWhere: string[] = [];
   for (const role of roles) {
     const path = role === only ? toFile : toFile ? role.sibling(toFile) : null;
@@ -204,6 +206,13 @@ function cloudRoles(session: Session): CloudRole[] {
       name: 'Azure',
       sibling: (p) => roleSibling(p, 'azure-role.json'),
       render: (p) => renderAzureRole(azure, p ? azureFormatOf(p) : 'json'),
+    });
+  const cosmos = session.cosmosRole();
+  if (cosmos)
+    out.push({
+      name: 'Cosmos DB',
+      sibling: (p) => roleSibling(p, 'cosmos-role.json'),
+      render: (p) => renderCosmosRole(cosmos, p && /\.md$/i.test(p) ? 'markdown' : 'json'),
     });
   return out;
 }

@@ -30,7 +30,10 @@ export function formatSummary(s: SessionSummary, written: { policy: string; call
   const azure = s.azure
     ? `Azure role: ${plural(s.azure.actions, 'Action')}, ${plural(s.azure.dataActions, 'DataAction')}, ${azureScopes(s.azure.scopes, s.azure.unknownScopes)}`
     : null;
-  const others = [gcp, azure].filter((x): x is string => x !== null);
+  const cosmos = s.cosmos
+    ? `Cosmos DB role: ${plural(s.cosmos.dataActions, 'DataAction')}, assignable at ${s.cosmos.scopes.join(', ')}`
+    : null;
+  const others = [gcp, azure, cosmos].filter((x): x is string => x !== null);
   if (others.length && s.statements === 0) {
     for (const o of others.slice(0, -1)) lines.push(`  ${o}`);
     lines.push(`  ${others.at(-1)} → ${where}${calls}`);

@@ -18,13 +18,14 @@ export const PROVIDERS: readonly Provider[] = [
   {
     id: 'azure',
     name: 'Azure',
-    // Resource Manager, the Entra ID token endpoints, the Storage, Key Vault and Service Bus data planes.
+    // Resource Manager, the Entra ID token endpoints, the Storage, Key Vault, Service Bus and Cosmos DB data planes.
     domains: [
       'management.azure.com',
       'login.microsoftonline.com',
       'core.windows.net',
       'vault.azure.net',
       'servicebus.windows.net',
+      'documents.azure.com',
     ],
   },
 ];

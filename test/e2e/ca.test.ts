@@ -56,6 +56,8 @@ describe('leastpriv ca', { timeout: 60_000 }, () => {
       'DNS:login.microsoftonline.com',
       'DNS:core.windows.net',
       'DNS:vault.azure.net',
+      'DNS:servicebus.windows.net',
+      'DNS:documents.azure.com',
     ]);
     assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:TRUE/);
     assert.match(text, /Public Key Algorithm: id-ecPublicKey/);

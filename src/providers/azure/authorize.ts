@@ -18,6 +18,9 @@ const RULES: Record<string, { operation: string; source: string }> = {
   },
 };
 
+/** How a Cosmos DB data-plane requirement is told apart: it belongs in Cosmos DB's own role. */
+export const COSMOS_NOTE = 'Cosmos DB DataAction';
+
 export function authorizeAzure(op: AzureOperation): Requirement[] {
   if (op.permissionless) return [];
   const rule = RULES[op.operation];
@@ -55,7 +58,7 @@ export function authorizeAzure(op: AzureOperation): Requirement[] {
       resources: [op.resource ?? (op.subscription ? `/subscriptions/${op.subscription}` : '/')],
       conditions: null,
       why: op.operation,
-      note: `${op.data ? 'DataAction' : 'Action'}${rule ? `; documented: ${rule.source}` : ''}${
+      note: `${op.cosmos ? COSMOS_NOTE : op.data ? 'DataAction' : 'Action'}${rule ? `; documented: ${rule.source}` : ''}${
         op.signedWithKey
           ? '; the request was signed with the account key, which RBAC does not govern: this is what the identity needs with Entra ID'
           : ''

@@ -11,6 +11,7 @@
 import type { AzureRoleFile } from '../../input/azure-role.js';
 import type { CallRecord } from '../../model/index.js';
 import { eachNeed } from '../needs.js';
+import { COSMOS_NOTE } from './authorize.js';
 
 const matcher = (pattern: string): RegExp =>
   new RegExp(
@@ -45,7 +46,8 @@ export interface AzureComparison {
   unused: string[];
   /** Wildcard entries, with the operations the calls used them for. */
   overBroad: { entry: string; used: string[] }[];
-  skipped: { unresolved: number; permissionless: number; otherProviders: number };
+  /** `cosmos`: Cosmos DB data-plane operations, which belong in Cosmos DB's own role definition. */
+  skipped: { unresolved: number; permissionless: number; otherProviders: number; cosmos: number };
 }
 
 export function compareAzureRole(role: AzureRoleFile, records: readonly CallRecord[]): AzureComparison {
@@ -59,9 +61,14 @@ export function compareAzureRole(role: AzureRoleFile, records: readonly CallReco
     missing: [],
     unused: [],
     overBroad: [],
-    skipped: { unresolved: 0, permissionless: 0, otherProviders: 0 },
+    skipped: { unresolved: 0, permissionless: 0, otherProviders: 0, cosmos: 0 },
   };
-  out.skipped = eachNeed(records, 'azure', (need, record, callId) => {
+  let cosmos = 0;
+  const skipped = eachNeed(records, 'azure', (need, record, callId) => {
+    if (need.note?.startsWith(COSMOS_NOTE)) {
+      cosmos++;
+      return;
+    }
     out.checked++;
     const kind = need.note?.startsWith('DataAction') ? 'data' : 'action';
     const hit = grants[kind].find((g) => g.re.test(need.action));
@@ -81,6 +88,7 @@ export function compareAzureRole(role: AzureRoleFile, records: readonly CallReco
       usedBy.set(hit.entry, set);
     } else out.missing.push({ callId, record, operation: need.action, data: kind === 'data' });
   });
+  out.skipped = { ...skipped, cosmos };
   for (const g of [...grants.action, ...grants.data]) {
     const used = usedBy.get(g.entry);
     if (!used) out.unused.push(g.entry);

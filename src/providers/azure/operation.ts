@@ -10,6 +10,8 @@ export interface AzureOperation {
   operation: string;
   /** A data-plane operation: a DataAction in a role definition. */
   data: boolean;
+  /** A Cosmos DB data-plane operation: a DataAction of Cosmos DB's own role definitions. */
+  cosmos?: boolean;
   /** The resource provider namespace (`Microsoft.Storage`), the service in the calls log. */
   namespace: string;
   subscription: string | null;

@@ -7,6 +7,7 @@
  */
 import { azurePaths } from '../../catalog/azure.js';
 import type { ObservedCall } from '../../model/index.js';
+import { resolveCosmos } from './cosmos.js';
 import { type AzureResolution, decode, op, VERBS } from './operation.js';
 import { resolveServiceBus } from './servicebus.js';
 import { resolveBlob, resolveDataLake, resolveQueue, resolveTable } from './storage.js';
@@ -29,6 +30,7 @@ const DATA_PLANES: readonly {
   { host: /^([a-z0-9]+)\.table\.core\.windows\.net$/, resolve: resolveTable },
   { host: /^([a-z0-9-]+)\.vault\.azure\.net$/, resolve: resolveVault },
   { host: /^([a-z0-9-]+)\.servicebus\.windows\.net$/, resolve: resolveServiceBus },
+  { host: /^([a-z0-9-]+)\.documents\.azure\.com$/, resolve: resolveCosmos },
 ];
 
 export function resolveAzure(call: ObservedCall): AzureResolution {

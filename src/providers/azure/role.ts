@@ -5,6 +5,7 @@
  * as Terraform (`azurerm_role_definition` + `azurerm_role_assignment`), Bicep and Markdown. Pure.
  */
 import type { Requirement } from '../../model/index.js';
+import { isCosmos } from './cosmos-role.js';
 
 export interface AzureRole {
   name: string;
@@ -40,6 +41,7 @@ export function buildAzureRole(requirements: readonly Requirement[], name = 'lea
       if (m) known.set((m[2] as string).toLowerCase(), m[1] as string);
     }
   for (const r of requirements) {
+    if (isCosmos(r)) continue; // Cosmos DB's own role definition
     (r.note?.startsWith('DataAction') ? dataActions : actions).add(r.action);
     for (const id of r.resources) {
       const provider = /(\/providers\/[^/]+\/[^/]+\/[^/]+)/i.exec(id)?.[1]?.toLowerCase();

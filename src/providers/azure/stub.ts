@@ -1,10 +1,11 @@
 /**
  * `--upstream stub` for Azure: minimal valid answers so the SDKs and the az CLI run with no
  * subscription and no network. Resource Manager answers the resource the request named (done:
- * `provisioningState: Succeeded`, no polling); Blob Storage answers as the REST reference shows;
- * Key Vault first challenges an unauthenticated request, as the service does. Pure.
+ * `provisioningState: Succeeded`, no polling); the Storage data planes and Service Bus answer as
+ * their REST references show; Key Vault first challenges an unauthenticated request, as the
+ * service does, then answers secrets, keys (a real RSA public key) and certificates. Pure.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { StubResponse } from '../../catalog/stub-responses.js';
 import type { ObservedCall } from '../../model/index.js';
 import type { AzureResolution } from './resolve.js';
@@ -63,6 +64,15 @@ export function azureStubResponse(resolution: AzureResolution, call: ObservedCal
   if (host.endsWith('.vault.azure.net')) return vault(op.operation, call);
   if (host.endsWith('.blob.core.windows.net')) return blob(op.operation, call);
   if (host.endsWith('.queue.core.windows.net')) return queue(call);
+  if (host.endsWith('.dfs.core.windows.net')) return dataLake(call);
+  if (host.endsWith('.table.core.windows.net')) return table(call);
+  if (host.endsWith('.documents.azure.com')) return cosmos(call);
+  if (host.endsWith('.servicebus.windows.net'))
+    return {
+      status: call.method === 'POST' && call.path.endsWith('/messages') ? 201 : 204,
+      headers: {},
+      body: new Uint8Array(),
+    };
   // Resource Manager.
   const verb = op.operation.split('/').pop();
   if (call.method === 'DELETE') return { status: 200, headers: {}, body: new Uint8Array() };
@@ -131,17 +141,60 @@ function vault(operation: string, call: ObservedCall): StubResponse {
       },
     );
   }
-  const [, name] = call.path.split('/').filter(Boolean);
-  const id = `https://${call.host}/secrets/${name ?? ''}/0123456789abcdef0123456789abcdef`;
+  const [collection = '', name = ''] = call.path.split('/').filter(Boolean);
   const attributes = {
     enabled: true,
     created: 1764720000,
     updated: 1764720000,
     recoveryLevel: 'Recoverable+Purgeable',
   };
-  if (operation.endsWith('readMetadata/action')) return json(200, { value: [], nextLink: null });
+  const version = '0123456789abcdef0123456789abcdef';
+  const verb = operation.split('/').slice(-3).join('/');
+  if (/readMetadata\/action$/.test(operation) || (call.method === 'GET' && !name))
+    return json(200, { value: [], nextLink: null });
+  if (collection === 'keys') {
+    const kid = `https://${call.host}/keys/${name}/${version}`;
+    if (/^keys\/(sign|decrypt|encrypt|wrap|unwrap)\/action$/.test(verb))
+      return json(200, { kid, value: Buffer.from('leastpriv-stub-result').toString('base64url') });
+    if (verb === 'keys/verify/action') return json(200, { value: true });
+    return json(200, {
+      key: { kid, kty: 'RSA', key_ops: ['sign', 'verify', 'decrypt', 'encrypt'], ...stubRsa() },
+      attributes,
+    });
+  }
+  if (collection === 'certificates') {
+    const id = `https://${call.host}/certificates/${name}`;
+    const policy = {
+      id: `${id}/policy`,
+      key_props: { exportable: true, kty: 'RSA', key_size: 2048, reuse_key: false },
+      secret_props: { contentType: 'application/x-pkcs12' },
+      x509_props: { subject: 'CN=leastpriv-stub', validity_months: 12 },
+      issuer: { name: 'Self' },
+      attributes,
+    };
+    if (call.path.endsWith('/policy')) return json(200, policy);
+    return json(200, {
+      id: `${id}/${version}`,
+      kid: `https://${call.host}/keys/${name}/${version}`,
+      sid: `https://${call.host}/secrets/${name}/${version}`,
+      x5t: 'bGVhc3Rwcml2',
+      attributes,
+      policy,
+    });
+  }
+  const id = `https://${call.host}/secrets/${name}/${version}`;
   const value = operation.endsWith('setSecret/action') ? bodyOf(call).value : 'leastpriv-stub-value';
   return json(200, { value, id, attributes });
+}
+
+let rsa: { n: string; e: string } | null = null;
+/** A real RSA public key (made once), for SDKs that read the key a vault returns. */
+function stubRsa(): { n: string; e: string } {
+  if (!rsa) {
+    const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+    rsa = { n: jwk.n as string, e: jwk.e as string };
+  }
+  return rsa;
 }
 
 /** Queue Storage: created queues and messages, empty reads (the REST reference's XML shapes). */
@@ -167,6 +220,108 @@ function queue(call: ObservedCall): StubResponse {
   if (/comp=list/.test(call.query))
     return xml(200, '<EnumerationResults><Queues /><NextMarker /></EnumerationResults>');
   return { status: 200, headers, body: new Uint8Array() };
+}
+
+/** Data Lake Storage: created paths and file systems, accepted appends, empty listings (the REST reference's shapes). */
+function dataLake(call: ObservedCall): StubResponse {
+  const q = new URLSearchParams(call.query);
+  const headers = {
+    etag: '"0x8DCLEASTPRIV"',
+    'last-modified': 'Wed, 03 Dec 2026 10:00:00 GMT',
+    'x-ms-request-id': 'leastpriv-stub',
+    'x-ms-version': call.headers['x-ms-version'] ?? '2025-01-05',
+  };
+  const empty = (status: number, extra: Record<string, string> = {}): StubResponse => ({
+    status,
+    headers: { ...headers, 'content-length': '0', ...extra },
+    body: new Uint8Array(),
+  });
+  if (call.method === 'PUT') return empty(201);
+  if (call.method === 'PATCH') return empty(q.get('action') === 'append' ? 202 : 200);
+  if (call.method === 'HEAD') return empty(200, { 'x-ms-resource-type': 'file' });
+  if (call.method === 'GET' && q.get('resource') === 'account')
+    return json(200, { filesystems: [] }, headers);
+  if (call.method === 'GET' && q.get('resource') === 'filesystem') return json(200, { paths: [] }, headers);
+  return empty(200);
+}
+
+/**
+ * Cosmos DB for NoSQL: the account (its one region this host), databases, containers partitioned
+ * on `/pk`, one partition key range; items echoed, queries empty (the REST reference's shapes).
+ */
+function cosmos(call: ObservedCall): StubResponse {
+  const headers = {
+    'x-ms-request-charge': '1',
+    'x-ms-session-token': '0:-1#1',
+    'x-ms-activity-id': '00000000-0000-0000-0000-000000000000',
+  };
+  const segs = call.path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
+  const location = { name: 'West Europe', databaseAccountEndpoint: `https://${call.host}:443/` };
+  if (segs.length === 0)
+    return json(
+      200,
+      {
+        id: call.host.split('.')[0],
+        _rid: `${call.host}`,
+        writableLocations: [location],
+        readableLocations: [location],
+        enableMultipleWriteLocations: false,
+        userConsistencyPolicy: { defaultConsistencyLevel: 'Session' },
+        userReplicationPolicy: { minReplicaSetSize: 3, maxReplicasetSize: 4 },
+        systemReplicationPolicy: { minReplicaSetSize: 3, maxReplicasetSize: 4 },
+        readPolicy: { primaryReadCoefficient: 1, secondaryReadCoefficient: 1 },
+        queryEngineConfiguration: '{}',
+      },
+      headers,
+    );
+  const self = `${segs.join('/')}/`;
+  const meta = {
+    _rid: 'bGVhc3Q=',
+    _self: self,
+    _etag: '"00000000-0000-0000-0000-000000000001"',
+    _ts: 1764720000,
+  };
+  if (segs.length === 2) return json(200, { id: segs[1], ...meta }, headers);
+  if (segs.length === 4)
+    return json(
+      200,
+      { id: segs[3], partitionKey: { paths: ['/pk'], kind: 'Hash', version: 2 }, ...meta },
+      headers,
+    );
+  if (segs[4] === 'pkranges')
+    return json(
+      200,
+      {
+        _rid: 'bGVhc3Q=',
+        PartitionKeyRanges: [
+          { id: '0', minInclusive: '', maxExclusive: 'FF', ridPrefix: 0, parents: [], ...meta },
+        ],
+        _count: 1,
+      },
+      headers,
+    );
+  if (call.method === 'DELETE') return { status: 204, headers, body: new Uint8Array() };
+  if (call.method === 'POST' && call.headers['x-ms-documentdb-isquery'] === 'True')
+    return json(200, { _rid: 'bGVhc3Q=', Documents: [], _count: 0 }, headers);
+  if (call.method === 'GET' && segs.length === 5)
+    return json(200, { _rid: 'bGVhc3Q=', Documents: [], _count: 0 }, headers);
+  const item = call.method === 'GET' ? { id: segs[5] } : bodyOf(call);
+  return json(
+    call.method === 'POST' && call.headers['x-ms-documentdb-is-upsert'] !== 'True' ? 201 : 200,
+    { ...item, ...meta },
+    headers,
+  );
+}
+
+/** Table Storage: created tables and entities, empty queries (JSON, as the REST reference shows). */
+function table(call: ObservedCall): StubResponse {
+  const headers = { etag: `W/"datetime'2026-12-03T10%3A00%3A00Z'"`, 'x-ms-version': '2019-02-02' };
+  if (call.method === 'POST') return json(201, bodyOf(call), headers);
+  if (call.method === 'GET') return json(200, { value: [] }, headers);
+  return { status: 204, headers, body: new Uint8Array() };
 }
 
 /** Blob Storage: created (201) for writes, the blob for reads, empty lists. */

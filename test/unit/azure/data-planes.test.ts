@@ -1,6 +1,6 @@
 /**
  * Azure data planes (test/cases/azure/*.json: Table Storage, Data Lake Storage, Key Vault,
- * Service Bus): each request's exact operations and kind, and every operation one of those
+ * Service Bus, Cosmos DB): each request's exact operations and kind, and every operation one of those
  * Microsoft's permissions pages list (data/azure/data-planes.json).
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,15 @@ interface Case {
 const listed = JSON.parse(readFileSync(join(ROOT, 'data/azure/data-planes.json'), 'utf8')) as {
   actions: string[];
   dataActions: string[];
+  cosmosDataActions: string[];
 };
+/** The list an operation must be on: Cosmos DB's own, or Azure RBAC's Actions or DataActions. */
+const listFor = (action: string, data: boolean) =>
+  action.startsWith('Microsoft.DocumentDB/')
+    ? listed.cosmosDataActions
+    : data
+      ? listed.dataActions
+      : listed.actions;
 const dir = join(ROOT, 'test/cases/azure');
 
 for (const file of readdirSync(dir).sort()) {
@@ -56,12 +64,12 @@ for (const file of readdirSync(dir).sort()) {
           [...expect.operations].sort(),
         );
         assert.deepEqual(
-          needs.map((n) => n.note?.startsWith('DataAction') ?? false),
+          needs.map((n) => /^(Cosmos DB )?DataAction/.test(n.note ?? '')),
           needs.map(() => expect.data),
         );
         for (const n of needs)
           assert.ok(
-            (expect.data ? listed.dataActions : listed.actions).includes(n.action),
+            listFor(n.action, expect.data).includes(n.action),
             `${n.action} is not among the ${expect.data ? 'DataActions' : 'Actions'} Microsoft lists`,
           );
       });
@@ -71,7 +79,7 @@ for (const file of readdirSync(dir).sort()) {
 
 describe('data/azure/data-planes.json', () => {
   it('is sorted and has no duplicates (a reviewable list)', () => {
-    for (const list of [listed.actions, listed.dataActions])
+    for (const list of [listed.actions, listed.dataActions, listed.cosmosDataActions])
       assert.deepEqual(list, [...new Set(list)].sort());
   });
 });

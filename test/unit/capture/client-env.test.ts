@@ -74,7 +74,7 @@ describe('the environment of a command under leastpriv run', () => {
     assert.equal(env.LEASTPRIV_DIRECT, '127.0.0.1:4343');
     assert.equal(
       env.LEASTPRIV_DOMAINS,
-      'amazonaws.com,amazonaws.com.cn,api.aws,googleapis.com,management.azure.com,login.microsoftonline.com,core.windows.net,vault.azure.net',
+      'amazonaws.com,amazonaws.com.cn,api.aws,googleapis.com,management.azure.com,login.microsoftonline.com,core.windows.net,vault.azure.net,servicebus.windows.net,documents.azure.com',
     );
     assert.match(env.NODE_OPTIONS ?? '', /^--max-old-space-size=4096 --require ".*preload\.cjs"$/);
     assert.equal(
