@@ -7,6 +7,7 @@ import { type StubResponse, stubResponse } from './catalog/stub-responses.js';
 import { recordNeeds } from './input/calls-log.js';
 import type {
   CallRecord,
+  CloudUnresolved,
   LoggedRequirement,
   ObservedCall,
   Operation,
@@ -554,14 +555,7 @@ function toList(v: string | string[] | undefined): string[] {
 
 /** A Google Cloud or Azure call as the session records it. */
 type CloudView =
-  | {
-      kind: 'unresolved';
-      reason: UnresolvedReason;
-      /** The request and why it has no operation. */
-      detail: string;
-      service: string | null;
-      operation: string | null;
-    }
+  | CloudUnresolved
   | {
       kind: 'resolved';
       service: string;

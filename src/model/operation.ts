@@ -13,6 +13,16 @@ export const UNRESOLVED_REASONS = {
 
 export type UnresolvedReason = keyof typeof UNRESOLVED_REASONS;
 
+/** A Google Cloud or Azure request with no operation: the reason code and what the request was. */
+export interface CloudUnresolved {
+  kind: 'unresolved';
+  reason: UnresolvedReason;
+  /** The request and why it has no operation. */
+  detail: string;
+  service: string | null;
+  operation: string | null;
+}
+
 export interface Operation {
   provider: 'aws';
   /** The API's service id as the SDKs name it, lower case (`s3`, `dynamodb`, `monitoring`...). */

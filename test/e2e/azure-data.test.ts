@@ -10,21 +10,11 @@
  * - https://learn.microsoft.com/azure/service-bus-messaging/service-bus-sas#rights-required-for-service-bus-operations
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  CLI,
-  exec,
-  freePort,
-  parseNdjson,
-  ROOT,
-  requireTools,
-  stopGroup,
-  tempDir,
-  testEnv,
-} from './support.js';
+import { type Azurite, startAzurite } from './azurite.js';
+import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
 
 const STORAGE = 'Microsoft.Storage/storageAccounts';
 const ENTITIES = `${STORAGE}/tableServices/tables/entities`;
@@ -52,39 +42,14 @@ async function capture(dir: string, upstream: string, command: string[]) {
 
 describe('Azure: Table Storage through leastpriv run to Azurite', { timeout: 120_000 }, () => {
   const dir = tempDir('azurite-table');
-  let azurite: ReturnType<typeof spawn>;
+  let azurite: Azurite | null = null;
   let url = '';
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    azurite = spawn(
-      join(ROOT, 'node_modules/.bin/azurite-table'),
-      [
-        '--tableHost',
-        '127.0.0.1',
-        '--tablePort',
-        String(port),
-        '--location',
-        join(dir, 'data'),
-        '--silent',
-        '--skipApiVersionCheck',
-        '--disableTelemetry',
-      ],
-      { stdio: 'ignore', detached: true },
-    );
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await (await fetch(`${url}/devstoreaccount1/Tables`)).arrayBuffer();
-        break; // any answer: it listens
-      } catch {
-        if (Date.now() > deadline) assert.fail(`Azurite did not answer on ${url} within 30 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    azurite = await startAzurite('table', dir);
+    url = azurite.url;
   });
   after(async () => {
-    if (azurite) await stopGroup(azurite);
+    await azurite?.stop();
   });
 
   it('tables are Actions; inserts, upserts, updates, reads and deletes their DataActions', async () => {

@@ -8,21 +8,11 @@
  * - https://learn.microsoft.com/azure/key-vault/general/rbac-guide
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  CLI,
-  exec,
-  freePort,
-  parseNdjson,
-  ROOT,
-  requireTools,
-  stopGroup,
-  tempDir,
-  testEnv,
-} from './support.js';
+import { type Azurite, startAzurite } from './azurite.js';
+import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
@@ -399,39 +389,14 @@ describe('Azure: the az CLI through leastpriv run --upstream stub', { timeout: 2
  */
 describe('Azure: Blob Storage through leastpriv run to Azurite', { timeout: 120_000 }, () => {
   const dir = tempDir('azurite');
-  let azurite: ReturnType<typeof spawn>;
+  let azurite: Azurite | null = null;
   let url = '';
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    azurite = spawn(
-      join(ROOT, 'node_modules/.bin/azurite-blob'),
-      [
-        '--blobHost',
-        '127.0.0.1',
-        '--blobPort',
-        String(port),
-        '--location',
-        join(dir, 'data'),
-        '--silent',
-        '--skipApiVersionCheck',
-      ],
-      { stdio: 'ignore', detached: true },
-    );
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const r = await fetch(`${url}/devstoreaccount1?comp=list`);
-        await r.arrayBuffer();
-        break; // any answer: it listens
-      } catch {
-        if (Date.now() > deadline) assert.fail(`Azurite did not answer on ${url} within 30 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    azurite = await startAzurite('blob', dir);
+    url = azurite.url;
   });
   after(async () => {
-    if (azurite) await stopGroup(azurite);
+    await azurite?.stop();
   });
 
   it('maps the data-plane calls Azurite answered, and says the key signed them', async () => {

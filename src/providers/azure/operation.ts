@@ -2,7 +2,7 @@
  * What the Azure resolvers produce: an RBAC operation with the resource it acted on, or why a
  * request has none; and the small helpers every resolver shares. Pure.
  */
-import type { ObservedCall, UnresolvedReason } from '../../model/index.js';
+import type { CloudUnresolved, ObservedCall } from '../../model/index.js';
 
 export interface AzureOperation {
   provider: 'azure';
@@ -35,15 +35,7 @@ export interface AzureOperation {
   basis?: string;
 }
 
-export type AzureResolution =
-  | { kind: 'resolved'; operation: AzureOperation }
-  | {
-      kind: 'unresolved';
-      reason: UnresolvedReason;
-      detail: string;
-      service: string | null;
-      operation: string | null;
-    };
+export type AzureResolution = { kind: 'resolved'; operation: AzureOperation } | CloudUnresolved;
 
 /** The RBAC verb of an HTTP method on a resource (POST is an action, named by the path). */
 export const VERBS: Record<string, string> = {

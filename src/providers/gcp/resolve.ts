@@ -4,7 +4,7 @@
  * parameters, and from them the resource the call acted on and its project. Pure.
  */
 import { type GcpMethod, gcpCatalog } from '../../catalog/gcp.js';
-import type { ObservedCall, UnresolvedReason } from '../../model/index.js';
+import type { CloudUnresolved, ObservedCall } from '../../model/index.js';
 import { grpcCall, isGrpc } from './grpc.js';
 
 export interface GcpOperation {
@@ -28,15 +28,7 @@ export interface GcpOperation {
   grpc?: string;
 }
 
-export type GcpResolution =
-  | { kind: 'resolved'; operation: GcpOperation }
-  | {
-      kind: 'unresolved';
-      reason: UnresolvedReason;
-      detail: string;
-      service: string | null;
-      operation: string | null;
-    };
+export type GcpResolution = { kind: 'resolved'; operation: GcpOperation } | CloudUnresolved;
 
 /** The OAuth token endpoints: credentials are exchanged there, no permission is used. */
 const TOKEN_HOSTS = new Set(['oauth2.googleapis.com', 'accounts.google.com']);
