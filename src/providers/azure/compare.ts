@@ -22,6 +22,17 @@ const matcher = (pattern: string): RegExp =>
     'i',
   );
 
+const ENTITIES = 'Microsoft.Storage/storageAccounts/tableServices/tables/entities';
+/**
+ * Operations Azure also grants through another one: a Table Storage insert or update is allowed
+ * by `entities/write` as well as by its narrower action
+ * (https://learn.microsoft.com/rest/api/storageservices/authorize-with-azure-active-directory#permissions-for-table-service-operations).
+ */
+const ALSO_GRANTED_BY: Readonly<Record<string, readonly string[]>> = {
+  [`${ENTITIES}/add/action`.toLowerCase()]: [`${ENTITIES}/write`],
+  [`${ENTITIES}/update/action`.toLowerCase()]: [`${ENTITIES}/write`],
+};
+
 export interface AzureNeed {
   callId: number;
   record: CallRecord;
@@ -71,7 +82,8 @@ export function compareAzureRole(role: AzureRoleFile, records: readonly CallReco
     }
     out.checked++;
     const kind = need.note?.startsWith('DataAction') ? 'data' : 'action';
-    const hit = grants[kind].find((g) => g.re.test(need.action));
+    const names = [need.action, ...(ALSO_GRANTED_BY[need.action.toLowerCase()] ?? [])];
+    const hit = grants[kind].find((g) => names.some((n) => g.re.test(n)));
     const denied = denies[kind].some((d) => d.re.test(need.action));
     const outside =
       role.assignableScopes.length > 0

@@ -331,6 +331,18 @@ describe('check, diff and lint on a role definition', () => {
     );
   });
 
+  it("a Table Storage insert or update is granted by entities/write too, as Microsoft's page allows", async () => {
+    const { compareAzureRole } = await import('../../../src/providers/azure/compare.js');
+    const E = 'Microsoft.Storage/storageAccounts/tableServices/tables/entities';
+    const upsert = [
+      record(`${E}/add/action`, true),
+      record(`${E}/update/action`, true),
+      record(`${E}/delete`, true),
+    ];
+    const r = compareAzureRole({ ...role, actions: [], dataActions: [`${E}/write`] }, upsert);
+    assert.deepEqual([r.allowed, r.missing.map((m) => m.operation), r.unused], [2, [`${E}/delete`], []]);
+  });
+
   it('reads both shapes of a role definition, and lint finds what Azure would refuse', async () => {
     const { parseAzureRole } = await import('../../../src/input/azure-role.js');
     const { lintAzureRole } = await import('../../../src/providers/azure/compare.js');
