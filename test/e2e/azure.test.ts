@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Azurite, startAzurite } from './azurite.js';
-import { CLI, exec, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
+import { CLI, exec, leastprivRun, parseNdjson, ROOT, requireTools, tempDir, testEnv } from './support.js';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const RG = `/subscriptions/${SUB}/resourceGroups/app-rg`;
@@ -186,24 +186,13 @@ describe('Azure: the Azure SDK for JavaScript through leastpriv run --upstream s
 describe('Azure: Queue Storage through leastpriv run --upstream stub', { timeout: 60_000 }, () => {
   it('queues are Actions, messages DataActions (peek, add, process, clear)', async () => {
     const dir = tempDir('azure-queue');
-    const calls = join(dir, 'calls.ndjson');
-    const r = await exec(
-      process.execPath,
-      [
-        CLI,
-        'run',
-        '--upstream',
-        'stub',
-        '-o',
-        join(dir, 'role.json'),
-        '--calls',
-        calls,
-        '--',
-        process.execPath,
-        join(ROOT, 'test/fixtures/azure/queue-app.mjs'),
-      ],
-      { env: testEnv(join(dir, 'home')), timeoutMs: 45_000 },
-    );
+    const r = await leastprivRun([process.execPath, join(ROOT, 'test/fixtures/azure/queue-app.mjs')], {
+      options: ['--upstream', 'stub'],
+      outDir: dir,
+      env: testEnv(join(dir, 'home')),
+      timeoutMs: 45_000,
+    });
+    const calls = r.callsPath;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     assert.equal(r.stdout, 'sent 00000000-0000-0000-0000-000000000001\nreceived 0\n');
     const Q = 'Microsoft.Storage/storageAccounts/queueServices/queues';
@@ -400,24 +389,13 @@ describe('Azure: Blob Storage through leastpriv run to Azurite', { timeout: 120_
   });
 
   it('maps the data-plane calls Azurite answered, and says the key signed them', async () => {
-    const calls = join(dir, 'calls.ndjson');
-    const r = await exec(
-      process.execPath,
-      [
-        CLI,
-        'run',
-        '--upstream',
-        `blob.core.windows.net=${url}`,
-        '-o',
-        join(dir, 'role.json'),
-        '--calls',
-        calls,
-        '--',
-        process.execPath,
-        join(ROOT, 'test/fixtures/azure/blob-app.mjs'),
-      ],
-      { env: testEnv(join(dir, 'home')), timeoutMs: 90_000 },
-    );
+    const r = await leastprivRun([process.execPath, join(ROOT, 'test/fixtures/azure/blob-app.mjs')], {
+      options: ['--upstream', `blob.core.windows.net=${url}`],
+      outDir: dir,
+      env: testEnv(join(dir, 'home')),
+      timeoutMs: 90_000,
+    });
+    const calls = r.callsPath;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     assert.equal(r.stdout, 'eu,42\nlisted 2026/q4.csv\n');
     const C = 'Microsoft.Storage/storageAccounts/blobServices/containers';

@@ -7,7 +7,7 @@
  * The host names the account, never its subscription or resource group. Pure.
  */
 import type { ObservedCall } from '../../model/index.js';
-import { type AzureResolution, decode, op, unmapped, VERBS } from './operation.js';
+import { type AzureOperation, type AzureResolution, decode, op, unmapped, VERBS } from './operation.js';
 
 const STORAGE = 'Microsoft.Storage/storageAccounts';
 const ACCOUNT_UNKNOWN =
@@ -85,10 +85,10 @@ const KEYED = /^([^(]+)\((.*)\)$/;
 export function resolveTable(call: ObservedCall, account: string): AzureResolution {
   const found = tableOperations(call);
   if (!found?.length) return storageResult(call, account, 'Table Storage', null, false);
-  const [first, ...rest] = [...new Set(found.map((f) => f.operation))];
-  const result = storageResult(call, account, 'Table Storage', first ?? null, found[0]?.data ?? false);
-  if (result.kind === 'resolved' && rest.length) result.operation.also = rest;
-  return result;
+  const [first, ...also] = [...new Set(found.map((f) => f.operation))];
+  return storageResult(call, account, 'Table Storage', first ?? null, found[0]?.data ?? false, {
+    ...(also.length ? { also } : {}),
+  });
 }
 
 function tableOperations(call: ObservedCall): { operation: string; data: boolean }[] | null {
@@ -205,12 +205,10 @@ export function resolveDataLake(call: ObservedCall, account: string): AzureResol
     else if (m === 'GET' || m === 'HEAD') operation = `${BLOBS}/read`;
     else if (m === 'DELETE') operation = `${BLOBS}/delete`;
   }
-  const result = storageResult(call, account, 'Data Lake Storage', operation, data);
-  if (result.kind === 'resolved') {
-    result.operation.basis = basis;
-    if (also.length) result.operation.also = also;
-  }
-  return result;
+  return storageResult(call, account, 'Data Lake Storage', operation, data, {
+    basis,
+    ...(also.length ? { also } : {}),
+  });
 }
 
 /** A Storage data-plane call: its operation on the account, or why it has none. */
@@ -220,6 +218,7 @@ function storageResult(
   service: string,
   operation: string | null,
   data: boolean,
+  extra: Pick<AzureOperation, 'also' | 'basis'> = {},
 ): AzureResolution {
   if (!operation) return unmapped(call, service, 'Microsoft.Storage');
   return {
@@ -232,6 +231,7 @@ function storageResult(
       apiVersion: call.headers['x-ms-version'] ?? null,
       approximate: ACCOUNT_UNKNOWN,
       ...(/^SharedKey/i.test(call.headers.authorization ?? '') ? { signedWithKey: true } : {}),
+      ...extra,
     }),
   };
 }
